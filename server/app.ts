@@ -1,0 +1,61 @@
+/**
+ * Hearth's composition root: builds every service from its parts and attaches the realtime
+ * endpoints to an http.Server. `main.ts` only reads config and listens; tests call this with a
+ * real database on port 0.
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Clock } from './clock.ts';
+import type { Db } from './db/open.ts';
+import { authService } from './auth/auth.service.ts';
+import { accessChecker } from './cohorts/access.ts';
+import { cohortsService } from './cohorts/cohorts.service.ts';
+import { invitesService } from './cohorts/invites.service.ts';
+import { cohortIcs } from './cohorts/calendar.ts';
+import { attachRealtime, type Realtime } from './realtime/realtime.ts';
+import { healthReport } from './http/health.ts';
+
+export interface HearthDeps {
+	config: Config;
+	db: Db;
+	clock: Clock;
+	logger: Logger;
+}
+
+export function createHearth(deps: HearthDeps) {
+	const { config, db, clock, logger } = deps;
+	const requireAccess = accessChecker(db);
+	const auth = authService({ db, clock, sessionDays: config.sessionDays });
+	const cohorts = cohortsService({ db, clock, requireAccess });
+	const invites = invitesService({ db, clock, requireAccess, auth });
+	let realtime: Realtime | undefined;
+
+	const hearth = {
+		config,
+		db,
+		clock,
+		logger,
+		auth,
+		cohorts,
+		invites,
+		requireAccess,
+		calendar: { cohortIcs },
+		health: () => healthReport(deps),
+		/** Attaches socket.io and the board upgrade path to the server. */
+		attach(server: http.Server) {
+			realtime = attachRealtime(server, { auth, logger, config });
+		},
+		/** For the upgrade listener in dev, where Vite owns the server's first listeners. */
+		handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
+			return realtime?.handleUpgrade(req, socket, head) ?? false;
+		},
+		async close() {
+			await realtime?.close();
+		}
+	};
+	return hearth;
+}
+
+export type Hearth = ReturnType<typeof createHearth>;

@@ -1,0 +1,96 @@
+/**
+ * Table types for Kysely. Times are ISO 8601 UTC strings (`2026-06-22T15:00:00.000Z`) in both
+ * engines: they sort as text, compare as text, and need no per-engine type parsing.
+ * Booleans are stored as 0/1 integers for the same reason.
+ */
+import type { Role } from '../../shared/roles.ts';
+
+export interface UsersTable {
+	id: string;
+	email: string;
+	name: string;
+	password_hash: string;
+	time_zone: string | null;
+	created_at: string;
+}
+
+export interface SessionsTable {
+	/** SHA-256 of the cookie token, hex: a leaked table does not leak sessions. */
+	id: string;
+	user_id: string;
+	created_at: string;
+	expires_at: string;
+}
+
+export interface CohortsTable {
+	id: string;
+	name: string;
+	description: string;
+	starts_on: string;
+	ends_on: string;
+	time_zone: string;
+	/** The calendar feed secret (a capability URL shown to members); null when no feed link is active. */
+	ics_token: string | null;
+	created_at: string;
+}
+
+export interface TeamsTable {
+	id: string;
+	cohort_id: string;
+	name: string;
+	created_at: string;
+}
+
+export interface MembershipsTable {
+	cohort_id: string;
+	user_id: string;
+	role: Role;
+	team_id: string | null;
+	created_at: string;
+}
+
+export interface ConveningsTable {
+	id: string;
+	cohort_id: string;
+	kind: 'convening' | 'retreat';
+	title: string;
+	description: string;
+	starts_at: string;
+	duration_minutes: number;
+	status: 'scheduled' | 'cancelled';
+	created_by: string | null;
+	created_at: string;
+	updated_at: string;
+}
+
+export interface AgendaItemsTable {
+	id: string;
+	convening_id: string;
+	position: number;
+	title: string;
+	duration_minutes: number;
+}
+
+export interface InvitesTable {
+	id: string;
+	token_hash: string;
+	cohort_id: string;
+	role: Role;
+	email: string | null;
+	created_by: string;
+	created_at: string;
+	expires_at: string;
+	used_at: string | null;
+	used_by: string | null;
+}
+
+export interface Database {
+	users: UsersTable;
+	sessions: SessionsTable;
+	cohorts: CohortsTable;
+	teams: TeamsTable;
+	memberships: MembershipsTable;
+	convenings: ConveningsTable;
+	agenda_items: AgendaItemsTable;
+	invites: InvitesTable;
+}

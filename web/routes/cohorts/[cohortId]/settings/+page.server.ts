@@ -1,0 +1,18 @@
+import { error } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
+import { formValues, orFail, requireUser } from '$lib/server/guard';
+
+export const load: PageServerLoad = async (event) => {
+	const { canManage } = await event.parent();
+	if (!canManage) error(403, { message: 'Only facilitators can change the cohort.', code: 'forbidden' });
+	return {};
+};
+
+export const actions: Actions = {
+	default: async (event) => {
+		const user = requireUser(event);
+		const values = formValues(await event.request.formData());
+		const r = await orFail(event.locals.hearth.cohorts.update(user, event.params.cohortId, values), values);
+		return r.ok ? { saved: true } : r.failure;
+	}
+};
