@@ -43,9 +43,20 @@ const envSchema = z.object({
 	LIVEKIT_URL: optionalUrl(['ws:', 'wss:', 'http:', 'https:']),
 	LIVEKIT_API_KEY: optionalString,
 	LIVEKIT_API_SECRET: optionalString,
-	LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-	SESSION_DAYS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(365).default(30)
+	LOG_LEVEL: z
+		.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+			message: 'must be one of fatal, error, warn, info, debug, trace, silent'
+		})
+		.default('info'),
+	SESSION_DAYS: z.coerce
+		.number({ message: 'must be a number' })
+		.int('must be a whole number')
+		.min(1, 'must be between 1 and 365')
+		.max(365, 'must be between 1 and 365')
+		.default(30)
 });
+
+const VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
 export interface Config {
 	port: number;
@@ -67,20 +78,26 @@ export class ConfigError extends Error {
 	}
 }
 
+const LIVEKIT_VARS = ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const;
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-	const parsed = envSchema.safeParse(env);
-	if (!parsed.success) {
-		throw new ConfigError(parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`));
+	// A variable set to nothing (`PORT=` in an env file) means "unset", not 0 or "": it takes its default.
+	const present: Record<string, string> = {};
+	for (const name of VARIABLES) {
+		const value = env[name];
+		if (value !== undefined && value.trim() !== '') present[name] = value;
 	}
+	const problems: string[] = [];
+	const parsed = envSchema.safeParse(present);
+	if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => `${String(issue.path[0] ?? 'environment')}: ${issue.message}`));
+	const livekitSet = LIVEKIT_VARS.filter((name) => present[name] !== undefined);
+	if (livekitSet.length !== 0 && livekitSet.length !== LIVEKIT_VARS.length) {
+		for (const name of LIVEKIT_VARS) {
+			if (present[name] === undefined) problems.push(`${name}: must be set when any of ${LIVEKIT_VARS.join(', ')} is set`);
+		}
+	}
+	if (!parsed.success || problems.length) throw new ConfigError(problems);
 	const e = parsed.data;
-	const livekitParts = [e.LIVEKIT_URL, e.LIVEKIT_API_KEY, e.LIVEKIT_API_SECRET];
-	const livekitSet = livekitParts.filter((v) => v !== undefined).length;
-	if (livekitSet !== 0 && livekitSet !== 3) {
-		const missing = (['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'] as const).filter((name) => e[name] === undefined);
-		throw new ConfigError(
-			missing.map((name) => `${name}: must be set when any of LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET is set`)
-		);
-	}
 	return {
 		port: e.PORT,
 		host: e.HOST,
@@ -88,7 +105,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		dataDir: path.resolve(e.DATA_DIR),
 		databaseUrl: e.DATABASE_URL,
 		redisUrl: e.REDIS_URL,
-		livekit: livekitSet === 3 ? { url: e.LIVEKIT_URL!, apiKey: e.LIVEKIT_API_KEY!, apiSecret: e.LIVEKIT_API_SECRET! } : undefined,
+		livekit:
+			livekitSet.length === LIVEKIT_VARS.length
+				? { url: e.LIVEKIT_URL!, apiKey: e.LIVEKIT_API_KEY!, apiSecret: e.LIVEKIT_API_SECRET! }
+				: undefined,
 		logLevel: e.LOG_LEVEL,
 		sessionDays: e.SESSION_DAYS
 	};

@@ -44,7 +44,10 @@ export const timeZoneSchema = z
 const dateOnly = z
 	.string({ message: 'Enter a date.' })
 	.regex(/^\d{4}-\d{2}-\d{2}$/, 'Enter a date as YYYY-MM-DD.')
-	.refine((v) => !Number.isNaN(Date.parse(v + 'T00:00:00Z')), { message: 'Enter a real date.' });
+	// Date.parse accepts 30 February; a real date survives the round trip unchanged.
+	.refine((v) => !Number.isNaN(Date.parse(v + 'T00:00:00Z')) && new Date(v + 'T00:00:00Z').toISOString().slice(0, 10) === v, {
+		message: 'Enter a real date.'
+	});
 
 export const signInSchema = z.object({
 	email: emailSchema,

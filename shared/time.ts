@@ -42,11 +42,28 @@ export function toLocalInput(iso: string, timeZone: string): string {
 export function fromLocalInput(local: string, timeZone: string): string | undefined {
 	const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
 	if (!m) return undefined;
-	const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
-	if (Number.isNaN(wall)) return undefined;
-	let guess = wall - zoneOffset(wall, timeZone);
-	guess = wall - zoneOffset(guess, timeZone);
-	return new Date(guess).toISOString();
+	const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+	const wall = Date.UTC(y, mo - 1, d, h, mi);
+	// Date.UTC rolls 30 February over into March; such text is not a time anyone meant.
+	const check = new Date(wall);
+	if (
+		check.getUTCFullYear() !== y ||
+		check.getUTCMonth() !== mo - 1 ||
+		check.getUTCDate() !== d ||
+		check.getUTCHours() !== h ||
+		check.getUTCMinutes() !== mi
+	) {
+		return undefined;
+	}
+	// The zone's offsets a day either side of the wall time bracket any DST change near it.
+	const before = zoneOffset(wall - 86_400_000, timeZone);
+	const after = zoneOffset(wall + 86_400_000, timeZone);
+	for (const offset of [before, after]) {
+		const instant = wall - offset;
+		if (zoneOffset(instant, timeZone) === offset) return new Date(instant).toISOString();
+	}
+	// A skipped wall time (spring forward): move it forward by the gap, as clocks do.
+	return new Date(wall - before).toISOString();
 }
 
 export function formatDateTime(iso: string, timeZone: string): string {
@@ -65,6 +82,11 @@ export function formatDate(iso: string, timeZone: string): string {
 	return new Intl.DateTimeFormat(LOCALE, { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(
 		new Date(iso)
 	);
+}
+
+/** "Mon, 14 Dec": a day within a month heading. */
+export function formatDayShort(iso: string, timeZone: string): string {
+	return new Intl.DateTimeFormat(LOCALE, { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).format(new Date(iso));
 }
 
 export function formatTime(iso: string, timeZone: string): string {
@@ -101,7 +123,10 @@ export function countdownText(msLeft: number): string {
 }
 
 export function durationText(minutes: number): string {
-	if (minutes % (24 * 60) === 0 && minutes >= 24 * 60) return `${minutes / (24 * 60)} days`;
+	if (minutes % (24 * 60) === 0 && minutes >= 24 * 60) {
+		const days = minutes / (24 * 60);
+		return days === 1 ? '1 day' : `${days} days`;
+	}
 	const h = Math.floor(minutes / 60);
 	const m = minutes % 60;
 	return h ? (m ? `${h} h ${m} min` : `${h} h`) : `${m} min`;

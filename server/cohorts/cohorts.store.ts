@@ -165,7 +165,12 @@ export function cohortsStore({ kysely }: Db) {
 		async deleteTeam(cohortId: string, teamId: string) {
 			await kysely.transaction().execute(async (trx) => {
 				// Explicit, rather than relying on ON DELETE SET NULL, which SQLite applies only with foreign_keys on.
-				await trx.updateTable('memberships').set({ team_id: null }).where('team_id', '=', teamId).execute();
+				await trx
+					.updateTable('memberships')
+					.set({ team_id: null })
+					.where('team_id', '=', teamId)
+					.where('cohort_id', '=', cohortId)
+					.execute();
 				await trx.deleteFrom('teams').where('id', '=', teamId).where('cohort_id', '=', cohortId).execute();
 			});
 		},

@@ -1,0 +1,233 @@
+/**
+ * Role checks on every route: anonymous, a member of another cohort, observer, member and
+ * facilitator, from one table. A route added without a row here is a route nobody checked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { location, Visitor } from '../helpers/http.ts';
+import { makeWorld, PASSWORD, type World } from '../helpers/world.ts';
+
+type Who = 'anonymous' | 'other' | 'observer' | 'member' | 'facilitator';
+/** allow: 2xx/303 success; hidden: 404 (they learn nothing); deny: 403; login: sent to sign in. */
+type Outcome = 'allow' | 'hidden' | 'deny' | 'login';
+
+interface Route {
+	name: string;
+	method: 'GET' | 'POST';
+	path: (w: World & { inviteId: string; feed: string }) => string;
+	form?: (w: World) => Record<string, string | string[]>;
+	expect: Record<Exclude<Who, 'anonymous'>, Outcome>;
+}
+
+const view = { other: 'hidden', observer: 'allow', member: 'allow', facilitator: 'allow' } as const;
+const manage = { other: 'hidden', observer: 'deny', member: 'deny', facilitator: 'allow' } as const;
+const signedIn = { other: 'allow', observer: 'allow', member: 'allow', facilitator: 'allow' } as const;
+
+const ROUTES: Route[] = [
+	{ name: 'cohort list', method: 'GET', path: () => '/', expect: signedIn },
+	{ name: 'own settings', method: 'GET', path: () => '/settings', expect: signedIn },
+	{
+		name: 'save own settings',
+		method: 'POST',
+		path: () => '/settings',
+		form: () => ({ name: 'Renamed', timeZone: 'UTC' }),
+		expect: signedIn
+	},
+	{ name: 'cohort home', method: 'GET', path: (w) => `/cohorts/${w.cohortA}`, expect: view },
+	{ name: 'people', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/people`, expect: view },
+	{ name: 'convening page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}`, expect: view },
+	{ name: 'cohort settings page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/settings`, expect: manage },
+	{
+		name: 'save cohort settings',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/settings`,
+		form: () => ({ name: 'Cohort A', description: 'edited', startsOn: '2026-06-22', endsOn: '2027-07-12', timeZone: 'UTC' }),
+		expect: manage
+	},
+	{ name: 'new convening page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/convenings/new`, expect: manage },
+	{
+		name: 'create convening',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/convenings/new`,
+		form: () => ({
+			title: 'Extra',
+			kind: 'convening',
+			startsLocal: '2027-01-10T10:00',
+			zone: 'UTC',
+			durationMinutes: '60',
+			description: ''
+		}),
+		expect: manage
+	},
+	{ name: 'edit convening page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}/edit`, expect: manage },
+	{
+		name: 'save convening',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}/edit`,
+		form: () => ({ title: 'December convening', kind: 'convening', startsLocal: '2026-12-14T14:00', zone: 'UTC', durationMinutes: '120' }),
+		expect: manage
+	},
+	{
+		name: 'cancel convening',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}?/cancel`,
+		form: () => ({}),
+		expect: manage
+	},
+	{
+		name: 'restore convening',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}?/restore`,
+		form: () => ({}),
+		expect: manage
+	},
+	{ name: 'turn on calendar feed', method: 'POST', path: (w) => `/cohorts/${w.cohortA}?/rotateFeed`, form: () => ({}), expect: manage },
+	{ name: 'turn off calendar feed', method: 'POST', path: (w) => `/cohorts/${w.cohortA}?/revokeFeed`, form: () => ({}), expect: manage },
+	{
+		name: 'create invite',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/people?/invite`,
+		form: () => ({ role: 'member', expiresInDays: '7' }),
+		expect: manage
+	},
+	{
+		name: 'revoke invite',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/people?/revokeInvite`,
+		form: () => ({ inviteId: 'x' }),
+		expect: manage
+	},
+	{
+		name: 'create team',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/people?/createTeam`,
+		form: () => ({ name: 'New team' }),
+		expect: manage
+	},
+	{
+		name: 'rename team',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/people?/renameTeam`,
+		form: (w) => ({ teamId: w.teamA, name: 'Harbour' }),
+		expect: manage
+	},
+	{
+		name: 'update member',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/people?/updateMember`,
+		form: (w) => ({ userId: w.users.member.id, role: 'member', teamId: w.teamA }),
+		expect: manage
+	},
+	{
+		name: 'delete team',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/people?/deleteTeam`,
+		form: (w) => ({ teamId: w.teamA }),
+		expect: manage
+	},
+	{
+		name: 'new cohort page',
+		method: 'GET',
+		path: () => '/cohorts/new',
+		expect: { other: 'deny', observer: 'deny', member: 'deny', facilitator: 'allow' }
+	},
+	{
+		name: 'create cohort',
+		method: 'POST',
+		path: () => '/cohorts/new',
+		form: () => ({ name: 'Cohort C', startsOn: '2027-01-01', endsOn: '2027-12-31', timeZone: 'UTC', description: '' }),
+		expect: { other: 'deny', observer: 'deny', member: 'deny', facilitator: 'allow' }
+	},
+	// Last: it removes the observer from the cohort.
+	{
+		name: 'remove member',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/people?/removeMember`,
+		form: (w) => ({ userId: w.users.observer.id }),
+		expect: manage
+	}
+];
+
+describe('access on every route, by role', () => {
+	let s: TestServer;
+	let w: World & { inviteId: string; feed: string };
+	const visitors = {} as Record<Who, Visitor>;
+
+	beforeAll(async () => {
+		s = await startTestServer();
+		const world = await makeWorld(s.hearth);
+		const { invite } = await s.hearth.invites.create(world.users.facilitator, world.cohortA, { role: 'member' });
+		const feed = await s.hearth.cohorts.rotateFeed(world.users.facilitator, world.cohortA);
+		w = { ...world, inviteId: invite.id, feed };
+		visitors.anonymous = new Visitor(s.url);
+		const emails = {
+			other: 'oda@example.org',
+			observer: 'olu@example.org',
+			member: 'mel@example.org',
+			facilitator: 'fran@example.org'
+		} as const;
+		for (const [who, email] of Object.entries(emails) as [Exclude<Who, 'anonymous'>, string][]) {
+			visitors[who] = new Visitor(s.url);
+			expect((await visitors[who].signIn(email, PASSWORD)).status).toBe(303);
+		}
+	});
+	afterAll(() => s.stop());
+
+	const cases = ROUTES.flatMap((route) =>
+		(['anonymous', 'other', 'observer', 'member', 'facilitator'] as const).map((who) => ({
+			route,
+			who,
+			outcome: who === 'anonymous' ? ('login' as const) : route.expect[who]
+		}))
+	);
+
+	it.each(cases)('$route.method $route.name as $who: $outcome', async ({ route, who, outcome }) => {
+		const v = visitors[who];
+		const path = route.path(w);
+		const res = route.method === 'GET' ? await v.get(path) : await v.post(path, route.form?.(w) ?? {});
+		const body = await res.text();
+		if (outcome === 'login') {
+			expect(res.status).toBe(303);
+			expect(location(res)).toMatch(/^\/login\?next=/);
+		} else if (outcome === 'hidden') {
+			expect(res.status).toBe(404);
+			// Nothing of the cohort leaks: not even its name.
+			expect(body).not.toContain('Cohort A');
+		} else if (outcome === 'deny') {
+			expect(res.status).toBe(403);
+		} else {
+			expect([200, 303]).toContain(res.status);
+			if (res.status === 303) expect(location(res)).not.toMatch(/^\/login/);
+		}
+	});
+
+	it('refused changes changed nothing', async () => {
+		const view = await s.hearth.cohorts.view(w.users.facilitator, w.cohortA);
+		// Only the facilitator's own edit landed ("edited"), and only the facilitator's convening was added.
+		expect(view.cohort.description).toBe('edited');
+		expect(view.convenings.filter((c) => c.title === 'Extra')).toHaveLength(1);
+		expect(view.members.map((m) => m.email)).not.toContain('olu@example.org');
+	});
+
+	it('the calendar feed answers by its secret only, and not after it is turned off', async () => {
+		const anon = new Visitor(s.url);
+		// The matrix turned the feed on and off again; turn it on once more.
+		const token = await s.hearth.cohorts.rotateFeed(w.users.facilitator, w.cohortA);
+		expect((await anon.get(`/feeds/${token}.ics`)).status).toBe(200);
+		expect((await anon.get(`/feeds/${w.feed}.ics`)).status).toBe(404);
+		expect((await anon.get(`/feeds/${'x'.repeat(43)}.ics`)).status).toBe(404);
+		await s.hearth.cohorts.revokeFeed(w.users.facilitator, w.cohortA);
+		expect((await anon.get(`/feeds/${token}.ics`)).status).toBe(404);
+	});
+
+	it('members see the feed link only if their role allows it: observers do not', async () => {
+		const token = await s.hearth.cohorts.rotateFeed(w.users.facilitator, w.cohortA);
+		expect(await (await visitors.member.get(`/cohorts/${w.cohortA}`)).text()).toContain(token);
+		const obs = await s.hearth.cohorts.summary(w.users.facilitator, w.cohortA);
+		expect(obs.cohort.feedToken).toBe(token);
+		// The observer was removed by the matrix; add one back to check what they see.
+		const { token: inv } = await s.hearth.invites.create(w.users.facilitator, w.cohortA, { role: 'observer' });
+		await s.hearth.invites.acceptAsUser(inv, w.users.observer);
+		expect(await (await visitors.observer.get(`/cohorts/${w.cohortA}`)).text()).not.toContain(token);
+	});
+});

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
+import WebSocket from 'ws';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.ts';
+import { SESSION_COOKIE } from '../../shared/session.ts';
+import { ROOT, startTestServer, type TestServer } from '../helpers/server.ts';
+import { Visitor } from '../helpers/http.ts';
+import { makeWorld, PASSWORD } from '../helpers/world.ts';
+
+/** The HTTP status a websocket upgrade was answered with (101 when it opened). */
+function upgradeStatus(url: string, cookie?: string): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const ws = new WebSocket(url, { headers: cookie ? { cookie } : {} });
+		ws.on('open', () => {
+			ws.close();
+			resolve(101);
+		});
+		ws.on('unexpected-response', (_req, res) => {
+			resolve(res.statusCode ?? 0);
+			ws.terminate();
+		});
+		ws.on('error', (err) => reject(err));
+	});
+}
+
+describe('one server: health, socket.io and the board path', () => {
+	let s: TestServer;
+	let cookie: string;
+	beforeAll(async () => {
+		s = await startTestServer();
+		await makeWorld(s.hearth);
+		const v = new Visitor(s.url);
+		await v.signIn('mel@example.org', PASSWORD);
+		cookie = `${SESSION_COOKIE}=${v.cookies.get(SESSION_COOKIE)}`;
+	});
+	afterAll(() => s.stop());
+
+	it('GET /healthz reports the storage in use and which optional services are configured', async () => {
+		const res = await fetch(`${s.url}/healthz`);
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({
+			ok: true,
+			storage: { engine: 'sqlite', ok: true },
+			services: { redis: false, livekit: false }
+		});
+	});
+
+	it('socket.io refuses a connection without a session, with a coded error', async () => {
+		const socket: Socket = connect(s.url, { transports: ['websocket'], reconnection: false });
+		const err = await new Promise<Error & { data?: { code?: string } }>((resolve) => socket.on('connect_error', resolve));
+		expect(err.data?.code).toBe('unauthenticated');
+		socket.close();
+	});
+
+	it('socket.io accepts the session cookie and knows who is connected', async () => {
+		const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connect(s.url, {
+			transports: ['websocket'],
+			reconnection: false,
+			extraHeaders: { cookie }
+		});
+		await new Promise<void>((resolve, reject) => {
+			socket.on('connect', resolve);
+			socket.on('connect_error', reject);
+		});
+		const result = await socket.emitWithAck('session:whoami');
+		expect(result).toMatchObject({ ok: true, data: { name: 'Mel Member', protocolVersion: 1 } });
+		socket.close();
+	});
+
+	it('the board path checks the session before any upgrade', async () => {
+		const base = s.url.replace('http', 'ws');
+		expect(await upgradeStatus(`${base}/yjs/some-board`)).toBe(401);
+		expect(await upgradeStatus(`${base}/yjs/some-board`, `${SESSION_COOKIE}=forged`)).toBe(401);
+		// Signed in, but no such board exists.
+		expect(await upgradeStatus(`${base}/yjs/some-board`, cookie)).toBe(404);
+		expect(await upgradeStatus(`${base}/yjs/bad%20id!`, cookie)).toBe(404);
+	});
+
+	it('GET /healthz answers 503 when storage is gone', async () => {
+		const t = await startTestServer();
+		await t.db.close();
+		const res = await fetch(`${t.url}/healthz`);
+		expect(res.status).toBe(503);
+		expect(await res.json()).toMatchObject({ ok: false, storage: { ok: false } });
+		await t.close().catch(() => {});
+	});
+});
+
+const withoutVitest = (env: NodeJS.ProcessEnv) =>
+	Object.fromEntries(Object.entries(env).filter(([k]) => !/^VITEST|^TEST$|^NODE_ENV$/.test(k)));
+
+describe('the npm start process', () => {
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-proc-'));
+	afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+	function run(env: Record<string, string>, args: string[] = []) {
+		const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+			cwd: ROOT,
+			// Without vitest's variables: the app's build must not think it runs under vitest.
+			env: { ...withoutVitest(process.env), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let out = '';
+		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+		child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+		const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+		const url = new Promise<string>((resolve, reject) => {
+			child.stdout.on('data', () => {
+				const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+				if (m && /Hearth is running/.test(out)) resolve(m[1]!);
+			});
+			void exited.then((code) => reject(new Error(`exited ${code}: ${out}`)));
+		});
+		url.catch(() => {}); // awaited only by the tests that expect a start
+		return { child, exited, url, output: () => out };
+	}
+
+	it('refuses a bad variable with a message naming it, and exits 1', async () => {
+		const p = run({ PORT: 'not-a-port' });
+		expect(await p.exited).toBe(1);
+		expect(p.output()).toContain('PORT: must be a number');
+	});
+
+	it('starts on an empty data directory, seeds the demo with --demo, and shuts down cleanly on SIGTERM', async () => {
+		const p = run({ PORT: '0' }, ['--demo']);
+		const url = await p.url;
+		expect(p.output()).toContain('Demo cohort ready');
+		const health = (await (await fetch(`${url}/healthz`)).json()) as { storage: { engine: string } };
+		expect(health.storage.engine).toBe('sqlite');
+		expect(fs.existsSync(path.join(dataDir, 'hearth.sqlite'))).toBe(true);
+		const v = new Visitor(url);
+		expect((await v.signIn('mei.tanaka@hearth.example', 'hearth-demo-2026')).status).toBe(303);
+		p.child.kill('SIGTERM');
+		expect(await p.exited).toBe(0);
+		expect(p.output()).toContain('shutting down');
+	});
+});
