@@ -36,7 +36,7 @@ export async function orError<T>(work: Promise<T>): Promise<T> {
 }
 
 /** For form actions: AppErrors become `fail(status, { message, fields, values })` the form shows. */
-export async function orFail<T>(work: Promise<T>, values: Record<string, unknown> = {}) {
+export async function orFail<T, V extends Record<string, unknown> = Record<string, never>>(work: Promise<T>, values?: V) {
 	try {
 		return { ok: true as const, data: await work };
 	} catch (e) {
@@ -45,7 +45,7 @@ export async function orFail<T>(work: Promise<T>, values: Record<string, unknown
 			if (e.code === ErrorCode.NotFound || e.code === ErrorCode.Forbidden || e.code === ErrorCode.Unauthenticated) {
 				error(STATUS[e.code], { message: e.message, code: e.code });
 			}
-			return { ok: false as const, failure: fail(STATUS[e.code], { message: e.message, code: e.code, fields: e.fields, values }) };
+			return { ok: false as const, failure: fail(STATUS[e.code], { message: e.message, code: e.code, fields: e.fields, values: values ?? ({} as V) }) };
 		}
 		throw e;
 	}
