@@ -45,7 +45,10 @@ export async function orFail<T, V extends Record<string, unknown> = Record<strin
 			if (e.code === ErrorCode.NotFound || e.code === ErrorCode.Forbidden || e.code === ErrorCode.Unauthenticated) {
 				error(STATUS[e.code], { message: e.message, code: e.code });
 			}
-			return { ok: false as const, failure: fail(STATUS[e.code], { message: e.message, code: e.code, fields: e.fields, values: values ?? ({} as V) }) };
+			return {
+				ok: false as const,
+				failure: fail(STATUS[e.code], { message: e.message, code: e.code, fields: e.fields, values: values ?? ({} as V) })
+			};
 		}
 		throw e;
 	}
