@@ -15,6 +15,8 @@ import { cohortsService } from './cohorts/cohorts.service.ts';
 import { invitesService } from './cohorts/invites.service.ts';
 import { cohortIcs } from './cohorts/calendar.ts';
 import { attachRealtime, type Realtime } from './realtime/realtime.ts';
+import { boardsService } from './boards/boards.service.ts';
+import { createBoardServer } from './boards/board-server.ts';
 import { healthReport } from './http/health.ts';
 
 export interface HearthDeps {
@@ -28,8 +30,14 @@ export function createHearth(deps: HearthDeps) {
 	const { config, db, clock, logger } = deps;
 	const requireAccess = accessChecker(db);
 	const auth = authService({ db, clock, sessionDays: config.sessionDays });
-	const cohorts = cohortsService({ db, clock, requireAccess });
+	// Boards re-check open connections when membership, roles or board policy change [BA2].
+	const accessChanged = (filter: { cohortId?: string; boardId?: string }) => {
+		boardServer.reauthorize(filter).catch((err: unknown) => logger.error({ err }, 'board: re-checking access failed'));
+	};
+	const cohorts = cohortsService({ db, clock, requireAccess, onAccessChanged: accessChanged });
 	const invites = invitesService({ db, clock, requireAccess, auth });
+	const boards = boardsService({ db, clock, requireAccess, onAccessChanged: accessChanged });
+	const boardServer = createBoardServer({ db, store: boards.store, auth, tokens: boards.tokens, clock, logger, options: config.boards });
 	let realtime: Realtime | undefined;
 
 	const hearth = {
@@ -40,6 +48,8 @@ export function createHearth(deps: HearthDeps) {
 		auth,
 		cohorts,
 		invites,
+		boards,
+		boardServer,
 		requireAccess,
 		calendar: { cohortIcs },
 		health: () => healthReport(deps),
@@ -47,11 +57,13 @@ export function createHearth(deps: HearthDeps) {
 		attach(server: http.Server) {
 			realtime = attachRealtime(server, { auth, logger, config });
 		},
-		/** For the upgrade listener in dev, where Vite owns the server's first listeners. */
+		/** Answers upgrades to the board path; false for any other path. */
 		handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
-			return realtime?.handleUpgrade(req, socket, head) ?? false;
+			return boardServer.handleUpgrade(req, socket, head);
 		},
+		/** Stores what boards hold pending, then closes realtime connections. */
 		async close() {
+			await boardServer.close();
 			await realtime?.close();
 		}
 	};

@@ -53,7 +53,19 @@ const envSchema = z.object({
 		.int('must be a whole number')
 		.min(1, 'must be between 1 and 365')
 		.max(365, 'must be between 1 and 365')
-		.default(30)
+		.default(30),
+	BOARD_IDLE_SECONDS: z.coerce
+		.number({ message: 'must be a number' })
+		.int('must be a whole number')
+		.min(0, 'must be 0 or more')
+		.max(86_400, 'must be at most 86400')
+		.default(30),
+	BOARD_COMPACT_EVERY: z.coerce
+		.number({ message: 'must be a number' })
+		.int('must be a whole number')
+		.min(1, 'must be at least 1')
+		.max(1_000_000, 'must be at most 1000000')
+		.default(500)
 });
 
 const VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
@@ -69,6 +81,7 @@ export interface Config {
 	livekit: { url: string; apiKey: string; apiSecret: string } | undefined;
 	logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 	sessionDays: number;
+	boards: { idleMs: number; compactEvery: number };
 }
 
 export class ConfigError extends Error {
@@ -110,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 				? { url: e.LIVEKIT_URL!, apiKey: e.LIVEKIT_API_KEY!, apiSecret: e.LIVEKIT_API_SECRET! }
 				: undefined,
 		logLevel: e.LOG_LEVEL,
-		sessionDays: e.SESSION_DAYS
+		sessionDays: e.SESSION_DAYS,
+		boards: { idleMs: e.BOARD_IDLE_SECONDS * 1000, compactEvery: e.BOARD_COMPACT_EVERY }
 	};
 }

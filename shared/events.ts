@@ -24,12 +24,19 @@ export interface SocketData {
 	name: string;
 }
 
-/** WebSocket close codes for the board endpoint and HTTP statuses refused before upgrade. */
+/**
+ * WebSocket close codes of the board endpoint. The stock y-websocket provider treats 4400-4499 as
+ * final (it stops reconnecting and emits `closed`) and reconnects after anything else.
+ */
 export const CloseCode = {
+	BadFrame: 4400,
 	Unauthorized: 4401,
 	Forbidden: 4403,
 	NotFound: 4404,
 	MessageTooLarge: 4413,
 	RateLimited: 4429,
-	BadFrame: 4400
+	/** Storage failed: nothing was lost or broadcast; the client reconnects and resends. */
+	StorageUnavailable: 4503,
+	/** The server is shutting down; the client reconnects (to this or another instance). */
+	GoingAway: 1001
 } as const;

@@ -29,7 +29,13 @@ export function endOf(c: Pick<Convening, 'startsAt' | 'durationMinutes'>): numbe
 	return Date.parse(c.startsAt) + c.durationMinutes * 60_000;
 }
 
-export function cohortsService(deps: { db: Db; clock: Clock; requireAccess: RequireAccess }) {
+export function cohortsService(deps: {
+	db: Db;
+	clock: Clock;
+	requireAccess: RequireAccess;
+	/** Called after a change that may alter what open connections may do (roles, membership). */
+	onAccessChanged?: (filter: { cohortId: string }) => void;
+}) {
 	const { db, clock, requireAccess } = deps;
 	const cohorts = cohortsStore(db);
 	const convenings = conveningsStore(db);
@@ -122,6 +128,7 @@ export function cohortsService(deps: { db: Db; clock: Clock; requireAccess: Requ
 			if (!current) throw new AppError(ErrorCode.NotFound);
 			if (current === 'facilitator' && role !== 'facilitator') await this.assertAnotherFacilitator(cohortId, memberId);
 			await cohorts.setRole(cohortId, memberId, role);
+			if (role !== current) deps.onAccessChanged?.({ cohortId });
 		},
 		async removeMember(user: User, cohortId: string, memberId: string): Promise<void> {
 			await requireAccess(user.id, cohortId, 'people.manage');
@@ -129,6 +136,7 @@ export function cohortsService(deps: { db: Db; clock: Clock; requireAccess: Requ
 			if (!current) throw new AppError(ErrorCode.NotFound);
 			if (current === 'facilitator') await this.assertAnotherFacilitator(cohortId, memberId);
 			await cohorts.removeMember(cohortId, memberId);
+			deps.onAccessChanged?.({ cohortId });
 		},
 		/** A cohort never loses its last facilitator: nobody could manage it again. */
 		async assertAnotherFacilitator(cohortId: string, leavingId: string): Promise<void> {

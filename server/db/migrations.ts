@@ -5,7 +5,8 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
-const migrations: Record<string, Migration> = {
+/** Migrations that differ by engine (identity columns, binary types) read it from here. */
+const makeMigrations = (engine: 'sqlite' | 'postgres'): Record<string, Migration> => ({
 	'0001_foundation': {
 		async up(db: Kysely<unknown>) {
 			await db.schema
@@ -92,17 +93,67 @@ const migrations: Record<string, Migration> = {
 				.addColumn('used_by', 'text', (c) => c.references('users.id').onDelete('set null'))
 				.execute();
 		}
+	},
+	'0002_boards': {
+		async up(db: Kysely<unknown>) {
+			const binary = engine === 'postgres' ? 'bytea' : 'blob';
+			await db.schema
+				.createTable('boards')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('cohort_id', 'text', (c) => c.notNull().references('cohorts.id').onDelete('cascade'))
+				.addColumn('convening_id', 'text', (c) => c.references('convenings.id').onDelete('set null'))
+				.addColumn('group_id', 'text')
+				.addColumn('title', 'text', (c) => c.notNull())
+				.addColumn('write_policy', 'text', (c) => c.notNull())
+				.addColumn('schema_version', 'integer', (c) => c.notNull())
+				.addColumn('created_by', 'text', (c) => c.references('users.id').onDelete('set null'))
+				.addColumn('created_at', 'text', (c) => c.notNull())
+				.addColumn('updated_at', 'text', (c) => c.notNull())
+				.addColumn('archived_at', 'text')
+				.execute();
+			await db.schema.createIndex('boards_cohort').on('boards').columns(['cohort_id', 'updated_at']).execute();
+			await db.schema
+				.createTable('board_members')
+				.addColumn('board_id', 'text', (c) => c.notNull().references('boards.id').onDelete('cascade'))
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addPrimaryKeyConstraint('board_members_pk', ['board_id', 'user_id'])
+				.execute();
+			await db.schema
+				.createTable('board_updates')
+				.addColumn('id', engine === 'postgres' ? 'bigserial' : 'integer', (c) =>
+					engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()
+				)
+				.addColumn('board_id', 'text', (c) => c.notNull().references('boards.id').onDelete('cascade'))
+				.addColumn('data', binary, (c) => c.notNull())
+				.addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+				.addColumn('created_at', 'text', (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('board_updates_board').on('board_updates').columns(['board_id', 'id']).execute();
+			await db.schema
+				.createTable('board_snapshots')
+				.addColumn('board_id', 'text', (c) => c.primaryKey().references('boards.id').onDelete('cascade'))
+				.addColumn('data', binary, (c) => c.notNull())
+				.addColumn('upto_id', 'bigint', (c) => c.notNull())
+				.addColumn('created_at', 'text', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('server_secrets')
+				.addColumn('name', 'text', (c) => c.primaryKey())
+				.addColumn('value', 'text', (c) => c.notNull())
+				.execute();
+		}
 	}
-};
+});
 
 class StaticProvider implements MigrationProvider {
+	constructor(private readonly engine: 'sqlite' | 'postgres') {}
 	async getMigrations() {
-		return migrations;
+		return makeMigrations(this.engine);
 	}
 }
 
-export async function migrate(db: Kysely<unknown>): Promise<void> {
-	const migrator = new Migrator({ db, provider: new StaticProvider() });
+export async function migrate(db: Kysely<unknown>, engine: 'sqlite' | 'postgres'): Promise<void> {
+	const migrator = new Migrator({ db, provider: new StaticProvider(engine) });
 	const { error, results } = await migrator.migrateToLatest();
 	const failed = results?.find((r) => r.status === 'Error');
 	if (error || failed) {

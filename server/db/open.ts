@@ -25,7 +25,15 @@ export interface Db {
 export async function openDb(opts: { databaseUrl?: string | undefined; dataDir: string }): Promise<Db> {
 	let db: Db;
 	if (opts.databaseUrl) {
-		const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+		const pool = new pg.Pool({
+			connectionString: opts.databaseUrl,
+			max: 10,
+			// int8 (the update log's ids, counts) as numbers, as SQLite gives them: they stay far below 2^53.
+			types: {
+				getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+					oid === 20 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
+			}
+		});
 		// An idle client losing its connection must not crash the process; the next query reports it.
 		pool.on('error', () => {});
 		const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -57,6 +65,6 @@ export async function openDb(opts: { databaseUrl?: string | undefined; dataDir: 
 			close: () => kysely.destroy()
 		};
 	}
-	await migrate(db.kysely as Kysely<unknown>);
+	await migrate(db.kysely as Kysely<unknown>, db.engine);
 	return db;
 }

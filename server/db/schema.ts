@@ -3,6 +3,7 @@
  * engines: they sort as text, compare as text, and need no per-engine type parsing.
  * Booleans are stored as 0/1 integers for the same reason.
  */
+import type { Generated } from 'kysely';
 import type { Role } from '../../shared/roles.ts';
 
 export interface UsersTable {
@@ -84,6 +85,48 @@ export interface InvitesTable {
 	used_by: string | null;
 }
 
+export interface BoardsTable {
+	id: string;
+	cohort_id: string;
+	convening_id: string | null;
+	/** The breakout group this board belongs to (groups arrive with the live convening). */
+	group_id: string | null;
+	title: string;
+	write_policy: 'cohort' | 'group' | 'facilitators' | 'locked';
+	schema_version: number;
+	created_by: string | null;
+	created_at: string;
+	updated_at: string;
+	archived_at: string | null;
+}
+
+export interface BoardMembersTable {
+	board_id: string;
+	user_id: string;
+}
+
+export interface BoardUpdatesTable {
+	/** Assigned by the database, increasing: the log's order and the compaction watermark. */
+	id: Generated<number>;
+	board_id: string;
+	data: Uint8Array;
+	user_id: string | null;
+	created_at: string;
+}
+
+export interface BoardSnapshotsTable {
+	board_id: string;
+	data: Uint8Array;
+	/** The last update id folded into this snapshot; loading reads the updates after it. */
+	upto_id: number;
+	created_at: string;
+}
+
+export interface ServerSecretsTable {
+	name: string;
+	value: string;
+}
+
 export interface Database {
 	users: UsersTable;
 	sessions: SessionsTable;
@@ -93,4 +136,9 @@ export interface Database {
 	convenings: ConveningsTable;
 	agenda_items: AgendaItemsTable;
 	invites: InvitesTable;
+	boards: BoardsTable;
+	board_members: BoardMembersTable;
+	board_updates: BoardUpdatesTable;
+	board_snapshots: BoardSnapshotsTable;
+	server_secrets: ServerSecretsTable;
 }

@@ -1,9 +1,8 @@
 /**
- * The realtime endpoints on the one HTTP server: socket.io (session control) and the board
- * websocket path `/yjs/<boardId>`. Both authenticate with the session cookie before anything else.
+ * socket.io (session control) on the one HTTP server, authenticated by the session cookie.
+ * (The board path `/yjs/<boardId>` is server/boards/board-server.ts.)
  */
 import type http from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { ErrorCode, ERROR_MESSAGES } from '../../shared/errors.ts';
@@ -14,19 +13,7 @@ import type { Config } from '../config.ts';
 
 export interface Realtime {
 	io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-	/** Returns true when the upgrade request was ours (handled or refused). */
-	handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
 	close(): Promise<void>;
-}
-
-export const BOARD_PATH = /^\/yjs\/([A-Za-z0-9_-]{1,100})$/;
-
-/** Answers an upgrade request with a plain HTTP status before any websocket exists. */
-export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-	if (!socket.writable) return;
-	socket.end(
-		`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`
-	);
 }
 
 export function attachRealtime(server: http.Server, deps: { auth: AuthService; logger: Logger; config: Config }): Realtime {
@@ -59,32 +46,8 @@ export function attachRealtime(server: http.Server, deps: { auth: AuthService; l
 		});
 	});
 
-	function handleUpgrade(req: http.IncomingMessage, socket: Duplex, _head: Buffer): boolean {
-		const url = new URL(req.url ?? '/', 'http://localhost');
-		if (!url.pathname.startsWith('/yjs/')) return false;
-		socket.on('error', () => socket.destroy());
-		const match = BOARD_PATH.exec(url.pathname);
-		if (!match) {
-			refuseUpgrade(socket, 404, 'Not Found');
-			return true;
-		}
-		auth
-			.userForSession(readCookie(req.headers.cookie, SESSION_COOKIE))
-			.then((user) => {
-				if (!user) return refuseUpgrade(socket, 401, 'Unauthorized');
-				// Boards arrive with the board server; until then no board id exists.
-				refuseUpgrade(socket, 404, 'Not Found');
-			})
-			.catch((err: unknown) => {
-				logger.error({ err }, 'board upgrade failed');
-				refuseUpgrade(socket, 503, 'Service Unavailable');
-			});
-		return true;
-	}
-
 	return {
 		io,
-		handleUpgrade,
 		async close() {
 			await new Promise<void>((resolve) => {
 				io.close(() => resolve());

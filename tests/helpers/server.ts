@@ -59,6 +59,7 @@ export async function startTestServer(opts: { engine?: Engine; clock?: Clock; en
 		HOST: '127.0.0.1',
 		DATA_DIR: fresh.dataDir,
 		LOG_LEVEL: 'silent',
+		BOARD_IDLE_SECONDS: '0',
 		...(fresh.databaseUrl ? { DATABASE_URL: fresh.databaseUrl } : {}),
 		...opts.env
 	});

@@ -5,24 +5,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.ts';
+import { CloseCode, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/events.ts';
 import { SESSION_COOKIE } from '../../shared/session.ts';
 import { ROOT, startTestServer, type TestServer } from '../helpers/server.ts';
 import { Visitor } from '../helpers/http.ts';
 import { makeWorld, PASSWORD } from '../helpers/world.ts';
 
-/** The HTTP status a websocket upgrade was answered with (101 when it opened). */
-function upgradeStatus(url: string, cookie?: string): Promise<number> {
+/** The close code the board path answers a websocket with. */
+function closeCode(url: string, cookie?: string): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const ws = new WebSocket(url, { headers: cookie ? { cookie } : {} });
-		ws.on('open', () => {
-			ws.close();
-			resolve(101);
-		});
-		ws.on('unexpected-response', (_req, res) => {
-			resolve(res.statusCode ?? 0);
-			ws.terminate();
-		});
+		ws.on('close', (code) => resolve(code));
 		ws.on('error', (err) => reject(err));
 	});
 }
@@ -71,13 +64,13 @@ describe('one server: health, socket.io and the board path', () => {
 		socket.close();
 	});
 
-	it('the board path checks the session before any upgrade', async () => {
+	it('the board path shares the port and answers with close codes', async () => {
 		const base = s.url.replace('http', 'ws');
-		expect(await upgradeStatus(`${base}/yjs/some-board`)).toBe(401);
-		expect(await upgradeStatus(`${base}/yjs/some-board`, `${SESSION_COOKIE}=forged`)).toBe(401);
+		expect(await closeCode(`${base}/yjs/some-board`)).toBe(CloseCode.Unauthorized);
+		expect(await closeCode(`${base}/yjs/some-board`, `${SESSION_COOKIE}=forged`)).toBe(CloseCode.Unauthorized);
 		// Signed in, but no such board exists.
-		expect(await upgradeStatus(`${base}/yjs/some-board`, cookie)).toBe(404);
-		expect(await upgradeStatus(`${base}/yjs/bad%20id!`, cookie)).toBe(404);
+		expect(await closeCode(`${base}/yjs/some-board`, cookie)).toBe(CloseCode.NotFound);
+		expect(await closeCode(`${base}/yjs/bad%20id!`, cookie)).toBe(CloseCode.NotFound);
 	});
 
 	it('GET /healthz answers 503 when storage is gone', async () => {

@@ -14,7 +14,22 @@ import { invitesStore, type Invite } from '../../server/cohorts/invites.store.ts
 import type { Role } from '../../shared/roles.ts';
 import { freshDb } from '../helpers/server.ts';
 
-const TABLES = ['agenda_items', 'cohorts', 'convenings', 'invites', 'memberships', 'sessions', 'teams', 'users'];
+const TABLES = [
+	'agenda_items',
+	'board_members',
+	'board_snapshots',
+	'board_updates',
+	'boards',
+	'cohorts',
+	'convenings',
+	'invites',
+	'memberships',
+	'server_secrets',
+	'sessions',
+	'teams',
+	'users'
+];
+const MIGRATIONS = [{ name: '0001_foundation' }, { name: '0002_boards' }];
 
 describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine) => {
 	let fresh: Awaited<ReturnType<typeof freshDb>>;
@@ -124,15 +139,15 @@ describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine
 			expect(db.engine).toBe(engine);
 			const tables = (await db.kysely.introspection.getTables()).map((t) => t.name).sort();
 			expect(tables).toEqual(TABLES);
-			expect(await applied(db.kysely as Kysely<unknown>)).toEqual([{ name: '0001_foundation' }]);
+			expect(await applied(db.kysely as Kysely<unknown>)).toEqual(MIGRATIONS);
 			await db.ping();
 		});
 
 		it('running migrate again is a no-op that keeps the data', async () => {
 			const ada = await addUser('Ada');
-			await migrate(db.kysely as Kysely<unknown>);
-			await migrate(db.kysely as Kysely<unknown>);
-			expect(await applied(db.kysely as Kysely<unknown>)).toEqual([{ name: '0001_foundation' }]);
+			await migrate(db.kysely as Kysely<unknown>, engine);
+			await migrate(db.kysely as Kysely<unknown>, engine);
+			expect(await applied(db.kysely as Kysely<unknown>)).toEqual(MIGRATIONS);
 			expect(await users.byId(ada.id)).toEqual(ada);
 			expect(await users.count()).toBe(1);
 		});
@@ -143,7 +158,7 @@ describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine
 			try {
 				expect(again.engine).toBe(engine);
 				expect(await usersStore(again).byId(ada.id)).toEqual(ada);
-				expect(await applied(again.kysely as Kysely<unknown>)).toEqual([{ name: '0001_foundation' }]);
+				expect(await applied(again.kysely as Kysely<unknown>)).toEqual(MIGRATIONS);
 			} finally {
 				await again.close();
 			}
