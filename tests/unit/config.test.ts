@@ -26,7 +26,8 @@ describe('loadConfig', () => {
 			redisUrl: undefined,
 			livekit: undefined,
 			logLevel: 'info',
-			sessionDays: 30
+			sessionDays: 30,
+			boards: { idleMs: 30_000, compactEvery: 500 }
 		});
 	});
 
@@ -49,7 +50,9 @@ describe('loadConfig', () => {
 				REDIS_URL: 'redis://cache:6379',
 				...LIVEKIT,
 				LOG_LEVEL: 'debug',
-				SESSION_DAYS: '7'
+				SESSION_DAYS: '7',
+				BOARD_IDLE_SECONDS: '120',
+				BOARD_COMPACT_EVERY: '50'
 			})
 		).toEqual({
 			port: 8080,
@@ -60,7 +63,8 @@ describe('loadConfig', () => {
 			redisUrl: 'redis://cache:6379',
 			livekit: { url: 'wss://media.example.org', apiKey: 'key', apiSecret: 'secret' },
 			logLevel: 'debug',
-			sessionDays: 7
+			sessionDays: 7,
+			boards: { idleMs: 120_000, compactEvery: 50 }
 		});
 	});
 
