@@ -95,6 +95,62 @@ describe.each(['sqlite', 'postgres'] as const)('board server on %s', (engine) =>
 		expect(rows[0]!.createdAt).toBe(new Date(s.clock.now()).toISOString());
 	});
 
+	it('[BD1] an update reaches nobody until its append has committed', async () => {
+		const a = open('facilitator');
+		const b = open('member');
+		await Promise.all([synced(a), synced(b)]);
+		// Hold the storage write: the real store, made to wait at a gate.
+		const store = s.hearth.boards.store;
+		const append = store.append;
+		let open_gate!: () => void;
+		const gate = new Promise<void>((resolve) => (open_gate = resolve));
+		let appended = false;
+		store.append = async (...args) => {
+			await gate;
+			const ids = await append(...args);
+			appended = true;
+			return ids;
+		};
+		try {
+			a.doc.getText('t').insert(0, 'held');
+			// b's later awareness change round-trips through the server while the write is held.
+			b.provider.awareness.setLocalStateField('mark', 1);
+			await eventually(() => a.provider.awareness.getStates().get(b.doc.clientID)?.mark === 1, 15_000, 'round trip');
+			a.provider.awareness.setLocalStateField('mark', 2);
+			await eventually(() => b.provider.awareness.getStates().get(a.doc.clientID)?.mark === 2, 15_000, 'a frame after the edit');
+			expect(text(b)).toBe('');
+			open_gate();
+			await until([b.doc], () => text(b) === 'held', 15_000, 'release');
+			expect(appended).toBe(true);
+		} finally {
+			store.append = append;
+			open_gate();
+		}
+	});
+
+	it('[BD7] a failed storage write closes connections with 4503; clients reconnect and resend, nothing is lost', async () => {
+		const a = open('facilitator');
+		const b = open('member');
+		await Promise.all([synced(a), synced(b)]);
+		const store = s.hearth.boards.store;
+		const append = store.append;
+		let failures = 0;
+		store.append = async () => {
+			failures++;
+			store.append = append; // storage comes back after one failure
+			throw new Error('disk full');
+		};
+		const closes: number[] = [];
+		a.provider.on('connection-close', (event) => event && closes.push(event.code));
+		a.doc.getText('t').insert(0, 'survives');
+		await until([b.doc], () => text(b) === 'survives', 20_000, 'the resent update');
+		expect(failures).toBe(1);
+		expect(closes).toContain(CloseCode.StorageUnavailable);
+		const fromLog = new Y.Doc();
+		for (const u of await store.updatesAfter(board.id, 0)) Y.applyUpdate(fromLog, u.data);
+		expect(text(fromLog)).toBe('survives');
+	});
+
 	it('[BD6] awareness appears for others and disappears when its connection closes', async () => {
 		const a = open('facilitator');
 		const b = open('member');

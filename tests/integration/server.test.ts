@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,8 +6,9 @@ import { io as connect, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { CloseCode, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/events.ts';
 import { SESSION_COOKIE } from '../../shared/session.ts';
-import { ROOT, startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { Visitor } from '../helpers/http.ts';
+import { runHearth } from '../helpers/process.ts';
 import { makeWorld, PASSWORD } from '../helpers/world.ts';
 
 /** The close code the board path answers a websocket with. */
@@ -83,34 +83,11 @@ describe('one server: health, socket.io and the board path', () => {
 	});
 });
 
-const withoutVitest = (env: NodeJS.ProcessEnv) =>
-	Object.fromEntries(Object.entries(env).filter(([k]) => !/^VITEST|^TEST$|^NODE_ENV$/.test(k)));
-
 describe('the npm start process', () => {
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-proc-'));
 	afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-	function run(env: Record<string, string>, args: string[] = []) {
-		const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
-			cwd: ROOT,
-			// Without vitest's variables: the app's build must not think it runs under vitest.
-			env: { ...withoutVitest(process.env), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
-			stdio: ['ignore', 'pipe', 'pipe']
-		});
-		let out = '';
-		child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-		child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-		const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-		const url = new Promise<string>((resolve, reject) => {
-			child.stdout.on('data', () => {
-				const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-				if (m && /Hearth is running/.test(out)) resolve(m[1]!);
-			});
-			void exited.then((code) => reject(new Error(`exited ${code}: ${out}`)));
-		});
-		url.catch(() => {}); // awaited only by the tests that expect a start
-		return { child, exited, url, output: () => out };
-	}
+	const run = (env: Record<string, string>, args: string[] = []) => runHearth({ DATA_DIR: dataDir, ...env }, args);
 
 	it('refuses a bad variable with a message naming it, and exits 1', async () => {
 		const p = run({ PORT: 'not-a-port' });
