@@ -60,6 +60,12 @@ const envSchema = z.object({
 		.min(0, 'must be 0 or more')
 		.max(86_400, 'must be at most 86400')
 		.default(30),
+	BOARD_PING_SECONDS: z.coerce
+		.number({ message: 'must be a number' })
+		.int('must be a whole number')
+		.min(1, 'must be at least 1')
+		.max(3600, 'must be at most 3600')
+		.default(30),
 	BOARD_COMPACT_EVERY: z.coerce
 		.number({ message: 'must be a number' })
 		.int('must be a whole number')
@@ -81,7 +87,7 @@ export interface Config {
 	livekit: { url: string; apiKey: string; apiSecret: string } | undefined;
 	logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 	sessionDays: number;
-	boards: { idleMs: number; compactEvery: number };
+	boards: { idleMs: number; compactEvery: number; pingIntervalMs: number };
 }
 
 export class ConfigError extends Error {
@@ -124,6 +130,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 				: undefined,
 		logLevel: e.LOG_LEVEL,
 		sessionDays: e.SESSION_DAYS,
-		boards: { idleMs: e.BOARD_IDLE_SECONDS * 1000, compactEvery: e.BOARD_COMPACT_EVERY }
+		boards: { idleMs: e.BOARD_IDLE_SECONDS * 1000, compactEvery: e.BOARD_COMPACT_EVERY, pingIntervalMs: e.BOARD_PING_SECONDS * 1000 }
 	};
 }

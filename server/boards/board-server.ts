@@ -11,7 +11,8 @@
  * - [BL1] A frame larger than BOARD_LIMITS.maxFrameBytes closes the connection with 4413; a
  *   connection sending faster than its token bucket allows is closed with 4429; a frame that does
  *   not decode is closed with 4400. Other connections and the document are unaffected.
- * - [BL2] Every 30 s the server pings; a connection that did not answer the previous ping is dropped.
+ * - [BL2] Every 30 s (BOARD_PING_SECONDS) the server pings; a connection that did not answer the
+ *   previous ping is dropped, and its awareness removed.
  * - [BL3] A board with no connections is compacted at once and unloaded after `idleMs`.
  */
 import type http from 'node:http';
@@ -31,12 +32,11 @@ import type { BoardTokens } from './board-tokens.ts';
 import type { BoardsStore } from './boards.store.ts';
 
 export const BOARD_PATH = /^\/yjs\/([A-Za-z0-9_-]{1,100})$/;
-const PING_INTERVAL_MS = 30_000;
 
 export interface BoardServerOptions {
 	idleMs: number;
 	compactEvery: number;
-	pingIntervalMs?: number;
+	pingIntervalMs: number;
 }
 
 type Decision =
@@ -153,7 +153,7 @@ export function createBoardServer(deps: {
 			alive.delete(ws);
 			ws.ping();
 		}
-	}, options.pingIntervalMs ?? PING_INTERVAL_MS);
+	}, options.pingIntervalMs);
 	pinger.unref();
 
 	function refuse(req: http.IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string): void {

@@ -60,6 +60,7 @@ export async function startTestServer(opts: { engine?: Engine; clock?: Clock; en
 		DATA_DIR: fresh.dataDir,
 		LOG_LEVEL: 'silent',
 		BOARD_IDLE_SECONDS: '0',
+		BOARD_PING_SECONDS: '1',
 		...(fresh.databaseUrl ? { DATABASE_URL: fresh.databaseUrl } : {}),
 		...opts.env
 	});

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { CloseCode } from '../../shared/events.ts';
 import { BOARD_LIMITS } from '../../shared/board.ts';
 import { SESSION_COOKIE } from '../../shared/session.ts';
@@ -289,6 +290,25 @@ describe.each(['sqlite', 'postgres'] as const)('board server on %s', (engine) =>
 		for (let i = 0; i < BOARD_LIMITS.messageBurst + 50; i++) flood.ws.send(awarenessQuery);
 		expect(await flood.closed).toBe(CloseCode.RateLimited);
 		expect(await s.hearth.boards.store.countUpdates(board.id)).toBe(0);
+	});
+
+	it('[BL2] a connection that stops answering pings is dropped and its cursor removed for everyone', async () => {
+		const watcher = open('facilitator');
+		await synced(watcher);
+		const dead = await raw('member');
+		// Introduce an awareness state from the raw connection, as a provider would.
+		const presence = new Y.Doc();
+		const aw = new Awareness(presence);
+		aw.setLocalStateField('user', { name: 'Gone soon' });
+		const e = encoding.createEncoder();
+		encoding.writeVarUint(e, 1);
+		encoding.writeVarUint8Array(e, encodeAwarenessUpdate(aw, [presence.clientID]));
+		dead.ws.send(encoding.toUint8Array(e));
+		await eventually(() => watcher.provider.awareness.getStates().has(presence.clientID), 15_000, 'presence');
+		// Stop reading: pings go unanswered, as with a vanished laptop.
+		(dead.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+		await eventually(() => !watcher.provider.awareness.getStates().has(presence.clientID), 15_000, 'the dead connection to be dropped');
+		aw.destroy();
 	});
 
 	it('[BD4] the server never echoes an update to its sender', async () => {

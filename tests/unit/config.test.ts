@@ -27,7 +27,7 @@ describe('loadConfig', () => {
 			livekit: undefined,
 			logLevel: 'info',
 			sessionDays: 30,
-			boards: { idleMs: 30_000, compactEvery: 500 }
+			boards: { idleMs: 30_000, compactEvery: 500, pingIntervalMs: 30_000 }
 		});
 	});
 
@@ -52,7 +52,8 @@ describe('loadConfig', () => {
 				LOG_LEVEL: 'debug',
 				SESSION_DAYS: '7',
 				BOARD_IDLE_SECONDS: '120',
-				BOARD_COMPACT_EVERY: '50'
+				BOARD_COMPACT_EVERY: '50',
+				BOARD_PING_SECONDS: '10'
 			})
 		).toEqual({
 			port: 8080,
@@ -64,7 +65,7 @@ describe('loadConfig', () => {
 			livekit: { url: 'wss://media.example.org', apiKey: 'key', apiSecret: 'secret' },
 			logLevel: 'debug',
 			sessionDays: 7,
-			boards: { idleMs: 120_000, compactEvery: 50 }
+			boards: { idleMs: 120_000, compactEvery: 50, pingIntervalMs: 10_000 }
 		});
 	});
 
