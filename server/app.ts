@@ -17,6 +17,8 @@ import { cohortIcs } from './cohorts/calendar.ts';
 import { attachRealtime, type Realtime } from './realtime/realtime.ts';
 import { boardsService } from './boards/boards.service.ts';
 import { createBoardServer } from './boards/board-server.ts';
+import { liveService } from './convening/live.service.ts';
+import { liveEvents, registerLiveHandlers } from './convening/live.handlers.ts';
 import { healthReport } from './http/health.ts';
 
 export interface HearthDeps {
@@ -39,6 +41,7 @@ export function createHearth(deps: HearthDeps) {
 	const boards = boardsService({ db, clock, requireAccess, onAccessChanged: accessChanged });
 	const boardServer = createBoardServer({ db, store: boards.store, auth, tokens: boards.tokens, clock, logger, options: config.boards });
 	let realtime: Realtime | undefined;
+	const live = liveService({ db, clock, requireAccess, events: liveEvents(() => realtime?.io) });
 
 	const hearth = {
 		config,
@@ -50,12 +53,18 @@ export function createHearth(deps: HearthDeps) {
 		invites,
 		boards,
 		boardServer,
+		live,
 		requireAccess,
 		calendar: { cohortIcs },
 		health: () => healthReport(deps),
 		/** Attaches socket.io and the board upgrade path to the server. */
 		attach(server: http.Server) {
-			realtime = attachRealtime(server, { auth, logger, config });
+			realtime = attachRealtime(server, {
+				auth,
+				logger,
+				config,
+				onConnection: (socket) => registerLiveHandlers(socket, { live, auth, clock, logger })
+			});
 		},
 		/** Answers upgrades to the board path; false for any other path. */
 		handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {

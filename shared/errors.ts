@@ -14,6 +14,8 @@ export const ErrorCode = {
 	InvalidCredentials: 'invalid_credentials',
 	SetupDone: 'setup_done',
 	Unavailable: 'unavailable',
+	NotOpen: 'not_open',
+	ReadOnly: 'read_only',
 	Internal: 'internal'
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -30,6 +32,8 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
 	invalid_credentials: 'That email and password do not match an account.',
 	setup_done: 'Hearth is already set up.',
 	unavailable: 'Storage is unavailable right now. Nothing was changed; please try again shortly.',
+	not_open: 'This convening is not open right now.',
+	read_only: 'You are here as an observer: you can follow along but not take part.',
 	internal: 'Something went wrong on our side.'
 };
 

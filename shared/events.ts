@@ -1,10 +1,11 @@
 /**
  * socket.io contract: the event maps both ends import. Every client request carries an ack
- * that receives a Result. Event names are `domain:verb`. Later issues add the convening events.
+ * that receives a Result. Event names are `domain:verb`. Rules with ids in docs/PROTOCOL.md.
  */
 import type { Result } from './errors.ts';
+import type { ChatMessage, ConveningState, JoinResult, Reaction } from './live.ts';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export interface SessionInfo {
 	userId: string;
@@ -12,12 +13,30 @@ export interface SessionInfo {
 	protocolVersion: number;
 }
 
+type Ack<T = null> = (result: Result<T>) => void;
+
 export interface ClientToServerEvents {
-	'session:whoami': (ack: (result: Result<SessionInfo>) => void) => void;
+	'session:whoami': (ack: Ack<SessionInfo>) => void;
+	/** Join (or, after a reconnect, rejoin) a convening: answers the whole state. */
+	'convening:join': (payload: { conveningId: string }, ack: Ack<JoinResult>) => void;
+	'convening:leave': (payload: Record<string, never>, ack: Ack) => void;
+	/** Facilitators: move the convening through scheduled → open → live → ended. */
+	'convening:phase': (payload: { phase: ConveningState['phase'] }, ack: Ack) => void;
+	/** Facilitators: make agenda item `index` the current one, starting its timer now. */
+	'agenda:advance': (payload: { index: number }, ack: Ack) => void;
+	'hand:raise': (payload: Record<string, never>, ack: Ack) => void;
+	/** Lower your own hand, or (facilitators) someone else's. */
+	'hand:lower': (payload: { userId?: string }, ack: Ack) => void;
+	'reaction:send': (payload: { reaction: Reaction }, ack: Ack) => void;
+	'chat:send': (payload: { body: string }, ack: Ack<ChatMessage>) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ServerToClientEvents {}
+export interface ServerToClientEvents {
+	/** The shared state after any change; replaces what the client had. */
+	'convening:state': (state: ConveningState) => void;
+	'chat:message': (message: ChatMessage) => void;
+	'reaction:shown': (reaction: { userId: string; reaction: Reaction; at: number }) => void;
+}
 
 export interface SocketData {
 	userId: string;

@@ -142,6 +142,37 @@ const makeMigrations = (engine: 'sqlite' | 'postgres'): Record<string, Migration
 				.addColumn('value', 'text', (c) => c.notNull())
 				.execute();
 		}
+	},
+	'0003_live': {
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('convening_live')
+				.addColumn('convening_id', 'text', (c) => c.primaryKey().references('convenings.id').onDelete('cascade'))
+				.addColumn('phase', 'text', (c) => c.notNull())
+				.addColumn('agenda_index', 'integer', (c) => c.notNull())
+				.addColumn('agenda_started_at', 'text')
+				.addColumn('updated_at', 'text', (c) => c.notNull())
+				.execute();
+			await db.schema
+				.createTable('attendance')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('convening_id', 'text', (c) => c.notNull().references('convenings.id').onDelete('cascade'))
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('joined_at', 'text', (c) => c.notNull())
+				.addColumn('left_at', 'text')
+				.execute();
+			await db.schema.createIndex('attendance_convening').on('attendance').columns(['convening_id', 'user_id']).execute();
+			await db.schema
+				.createTable('chat_messages')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('convening_id', 'text', (c) => c.notNull().references('convenings.id').onDelete('cascade'))
+				.addColumn('room', 'text', (c) => c.notNull())
+				.addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('set null'))
+				.addColumn('body', 'text', (c) => c.notNull())
+				.addColumn('created_at', 'text', (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('chat_messages_room').on('chat_messages').columns(['convening_id', 'room', 'created_at']).execute();
+		}
 	}
 });
 

@@ -127,6 +127,31 @@ export interface ServerSecretsTable {
 	value: string;
 }
 
+export interface ConveningLiveTable {
+	convening_id: string;
+	phase: 'scheduled' | 'open' | 'live' | 'ended';
+	agenda_index: number;
+	agenda_started_at: string | null;
+	updated_at: string;
+}
+
+export interface AttendanceTable {
+	id: string;
+	convening_id: string;
+	user_id: string;
+	joined_at: string;
+	left_at: string | null;
+}
+
+export interface ChatMessagesTable {
+	id: string;
+	convening_id: string;
+	room: string;
+	user_id: string | null;
+	body: string;
+	created_at: string;
+}
+
 export interface Database {
 	users: UsersTable;
 	sessions: SessionsTable;
@@ -141,4 +166,7 @@ export interface Database {
 	board_updates: BoardUpdatesTable;
 	board_snapshots: BoardSnapshotsTable;
 	server_secrets: ServerSecretsTable;
+	convening_live: ConveningLiveTable;
+	attendance: AttendanceTable;
+	chat_messages: ChatMessagesTable;
 }

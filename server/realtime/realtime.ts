@@ -4,7 +4,7 @@
  */
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import { ErrorCode, ERROR_MESSAGES } from '../../shared/errors.ts';
 import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from '../../shared/events.ts';
 import { readCookie, SESSION_COOKIE } from '../../shared/session.ts';
@@ -16,7 +16,12 @@ export interface Realtime {
 	close(): Promise<void>;
 }
 
-export function attachRealtime(server: http.Server, deps: { auth: AuthService; logger: Logger; config: Config }): Realtime {
+type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export function attachRealtime(
+	server: http.Server,
+	deps: { auth: AuthService; logger: Logger; config: Config; onConnection: (socket: HearthSocket) => void }
+): Realtime {
 	const { auth, logger } = deps;
 	// destroyUpgrade:false, or engine.io destroys every other upgrade (the board path) after 1 s.
 	const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
@@ -40,6 +45,7 @@ export function attachRealtime(server: http.Server, deps: { auth: AuthService; l
 	});
 
 	io.on('connection', (socket) => {
+		deps.onConnection(socket);
 		socket.on('session:whoami', (ack) => {
 			if (typeof ack !== 'function') return;
 			ack({ ok: true, data: { userId: socket.data.userId, name: socket.data.name, protocolVersion: PROTOCOL_VERSION } });

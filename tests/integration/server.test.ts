@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
-import { CloseCode, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/events.ts';
+import { CloseCode, PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents } from '../../shared/events.ts';
 import { SESSION_COOKIE } from '../../shared/session.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { Visitor } from '../helpers/http.ts';
@@ -60,7 +60,7 @@ describe('one server: health, socket.io and the board path', () => {
 			socket.on('connect_error', reject);
 		});
 		const result = await socket.emitWithAck('session:whoami');
-		expect(result).toMatchObject({ ok: true, data: { name: 'Mel Member', protocolVersion: 1 } });
+		expect(result).toMatchObject({ ok: true, data: { name: 'Mel Member', protocolVersion: PROTOCOL_VERSION } });
 		socket.close();
 	});
 

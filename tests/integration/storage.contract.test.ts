@@ -16,11 +16,14 @@ import { freshDb } from '../helpers/server.ts';
 
 const TABLES = [
 	'agenda_items',
+	'attendance',
 	'board_members',
 	'board_snapshots',
 	'board_updates',
 	'boards',
+	'chat_messages',
 	'cohorts',
+	'convening_live',
 	'convenings',
 	'invites',
 	'memberships',
@@ -29,7 +32,7 @@ const TABLES = [
 	'teams',
 	'users'
 ];
-const MIGRATIONS = [{ name: '0001_foundation' }, { name: '0002_boards' }];
+const MIGRATIONS = [{ name: '0001_foundation' }, { name: '0002_boards' }, { name: '0003_live' }];
 
 describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine) => {
 	let fresh: Awaited<ReturnType<typeof freshDb>>;

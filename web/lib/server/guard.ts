@@ -15,6 +15,8 @@ const STATUS: Record<ErrorCode, number> = {
 	invalid_credentials: 400,
 	setup_done: 409,
 	unavailable: 503,
+	not_open: 409,
+	read_only: 403,
 	internal: 500
 };
 

@@ -1,0 +1,107 @@
+/**
+ * socket.io handlers for the live convening: each validates its payload at the edge, checks the
+ * rate, calls the service, and acknowledges with a Result carrying a coded error on failure.
+ *
+ * - [SIO3] A payload that does not match its schema is refused with `bad_request` and changes nothing.
+ * - [SIO4] A socket sending more than 10 requests a second (burst 30) is answered `rate_limited`
+ *   until it slows down; other sockets are unaffected.
+ * - [SIO5] Every request with an acknowledgement gets exactly one answer.
+ */
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import type { z } from 'zod';
+import { AppError, ErrorCode, ERROR_MESSAGES, type Result } from '../../shared/errors.ts';
+import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/events.ts';
+import { agendaPayload, chatPayload, handPayload, joinPayload, MAIN_ROOM, phasePayload, reactionPayload } from '../../shared/live.ts';
+import { fieldErrors } from '../../shared/schemas.ts';
+import type { Clock } from '../clock.ts';
+import type { AuthService } from '../auth/auth.service.ts';
+import type { LiveService } from './live.service.ts';
+
+type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type HearthIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const conveningRoom = (conveningId: string) => `conv:${conveningId}`;
+export const chatRoom = (conveningId: string, room: string) => `conv:${conveningId}:room:${room}`;
+
+const RATE = { perSecond: 10, burst: 30 };
+
+export function registerLiveHandlers(socket: HearthSocket, deps: { live: LiveService; auth: AuthService; clock: Clock; logger: Logger }) {
+	const { live, clock, logger } = deps;
+	let tokens = RATE.burst;
+	let refilledAt = clock.now();
+
+	function allowed(): boolean {
+		const now = clock.now();
+		tokens = Math.min(RATE.burst, tokens + ((now - refilledAt) / 1000) * RATE.perSecond);
+		refilledAt = now;
+		if (tokens < 1) return false;
+		tokens -= 1;
+		return true;
+	}
+
+	/** Wires one event: validate, rate-check, run, answer once. */
+	function on<S extends z.ZodType, T>(event: keyof ClientToServerEvents, schema: S, run: (payload: z.infer<S>) => Promise<T>) {
+		socket.on(
+			event as 'convening:leave',
+			(async (payload: unknown, ack: unknown) => {
+				const reply = typeof ack === 'function' ? (ack as (r: Result<T | null>) => void) : () => {};
+				if (!allowed()) return reply({ ok: false, error: { code: ErrorCode.RateLimited, message: ERROR_MESSAGES.rate_limited } });
+				const parsed = schema.safeParse(payload ?? {});
+				if (!parsed.success) {
+					const fields = fieldErrors(parsed.error);
+					return reply({
+						ok: false,
+						error: { code: ErrorCode.BadRequest, message: Object.values(fields)[0] ?? ERROR_MESSAGES.bad_request }
+					});
+				}
+				try {
+					const data = await run(parsed.data);
+					reply({ ok: true, data: data ?? null });
+				} catch (err) {
+					if (AppError.is(err)) return reply({ ok: false, error: { code: err.code, message: err.message } });
+					logger.error({ err, event }, 'socket request failed');
+					reply({ ok: false, error: { code: ErrorCode.Internal, message: ERROR_MESSAGES.internal } });
+				}
+			}) as never
+		);
+	}
+
+	const user = () => ({ id: socket.data.userId, name: socket.data.name, email: '', timeZone: null, createdAt: '' });
+
+	on('convening:join', joinPayload, async ({ conveningId }) => {
+		const result = await live.join(user(), socket.id, conveningId);
+		for (const room of socket.rooms) if (room !== socket.id) await socket.leave(room);
+		await socket.join([conveningRoom(conveningId), chatRoom(conveningId, result.me.room)]);
+		return result;
+	});
+	on('convening:leave', handPayload.pick({}), async () => {
+		await live.leave(socket.id);
+		for (const room of socket.rooms) if (room !== socket.id) await socket.leave(room);
+		return null;
+	});
+	on('convening:phase', phasePayload, ({ phase }) => live.setPhase(socket.id, phase));
+	on('agenda:advance', agendaPayload, ({ index }) => live.advanceAgenda(socket.id, index));
+	on('hand:raise', handPayload.pick({}), () => live.raiseHand(socket.id));
+	on('hand:lower', handPayload, ({ userId }) => live.lowerHand(socket.id, userId));
+	on('reaction:send', reactionPayload, ({ reaction }) => live.react(socket.id, reaction));
+	on('chat:send', chatPayload, ({ body }) => live.chat(socket.id, body));
+
+	socket.on('disconnect', () => {
+		live.leave(socket.id).catch((err: unknown) => logger.error({ err }, 'leaving on disconnect failed'));
+	});
+}
+
+/** Connects the service's announcements to socket.io rooms. */
+export function liveEvents(getIo: () => HearthIo | undefined) {
+	return {
+		state: (conveningId: string, state: Parameters<ServerToClientEvents['convening:state']>[0]) =>
+			getIo()?.to(conveningRoom(conveningId)).emit('convening:state', state),
+		chat: (conveningId: string, message: Parameters<ServerToClientEvents['chat:message']>[0]) =>
+			getIo()
+				?.to(chatRoom(conveningId, message.room ?? MAIN_ROOM))
+				.emit('chat:message', message),
+		reaction: (conveningId: string, reaction: Parameters<ServerToClientEvents['reaction:shown']>[0]) =>
+			getIo()?.to(conveningRoom(conveningId)).emit('reaction:shown', reaction)
+	};
+}
