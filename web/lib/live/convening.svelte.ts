@@ -1,0 +1,122 @@
+/**
+ * Client state of one live convening: wraps the socket.io connection and renders what the server
+ * says. After every (re)connection it joins again and replaces its whole state with the answer,
+ * so nothing depends on events missed while offline.
+ */
+import { io, type Socket } from 'socket.io-client';
+import type { Result } from '$shared/errors.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '$shared/events.ts';
+import type { ChatMessage, ConveningPhase, ConveningState, JoinResult, Reaction } from '$shared/live.ts';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'refused';
+
+export interface ShownReaction {
+	key: number;
+	name: string;
+	reaction: Reaction;
+}
+
+export class LiveConvening {
+	status = $state<ConnectionStatus>('connecting');
+	/** Why the server refused us (not open yet, not a member, ...), shown instead of the room. */
+	refusal = $state<string | null>(null);
+	state = $state.raw<ConveningState | null>(null);
+	me = $state.raw<JoinResult['me'] | null>(null);
+	chat = $state<ChatMessage[]>([]);
+	reactions = $state<ShownReaction[]>([]);
+	/** The last action that failed, for a gentle notice. */
+	notice = $state<string | null>(null);
+	/** Server time minus local time, so timers agree with the server's. */
+	clockOffset = $state(0);
+
+	#socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
+	#reactionKey = 0;
+
+	constructor(readonly conveningId: string) {}
+
+	/** Hands held up, in the order raised. */
+	hands = $derived((this.state?.roster ?? []).filter((p) => p.handRaisedAt !== null).sort((a, b) => a.handRaisedAt! - b.handRaisedAt!));
+	isFacilitator = $derived(this.me?.role === 'facilitator');
+	myHandUp = $derived(this.state?.roster.some((p) => p.userId === this.me?.userId && p.handRaisedAt !== null) ?? false);
+
+	connect(): () => void {
+		const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ transports: ['websocket'], reconnectionDelayMax: 5000 });
+		this.#socket = socket;
+		socket.on('connect', () => void this.#join());
+		socket.on('disconnect', (reason) => {
+			this.status = reason === 'io client disconnect' ? 'offline' : 'reconnecting';
+		});
+		socket.io.on('reconnect_attempt', () => (this.status = 'reconnecting'));
+		socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+			if (err.data?.code === 'unauthenticated') {
+				this.status = 'refused';
+				this.refusal = 'Your sign-in has ended. Please sign in again.';
+				socket.disconnect();
+			} else {
+				this.status = 'reconnecting';
+			}
+		});
+		socket.on('convening:state', (s) => this.#setState(s));
+		socket.on('chat:message', (m) => {
+			if (!this.chat.some((c) => c.id === m.id)) this.chat.push(m);
+		});
+		socket.on('reaction:shown', (r) => {
+			const name = this.state?.roster.find((p) => p.userId === r.userId)?.name ?? '';
+			const key = this.#reactionKey++;
+			this.reactions.push({ key, name, reaction: r.reaction });
+			setTimeout(() => (this.reactions = this.reactions.filter((x) => x.key !== key)), 4000);
+		});
+		return () => {
+			socket.disconnect();
+			this.#socket = undefined;
+		};
+	}
+
+	async #join(): Promise<void> {
+		const r = await this.#request<JoinResult>('convening:join', { conveningId: this.conveningId });
+		if (!r.ok) {
+			this.status = 'refused';
+			this.refusal = r.error.message;
+			return;
+		}
+		this.refusal = null;
+		this.me = r.data.me;
+		this.chat = r.data.chat;
+		this.#setState(r.data.state);
+		this.status = 'connected';
+	}
+
+	#setState(s: ConveningState): void {
+		this.clockOffset = s.serverNow - Date.now();
+		this.state = s;
+	}
+
+	async #request<T = null>(event: keyof ClientToServerEvents, payload: unknown): Promise<Result<T>> {
+		const socket = this.#socket;
+		if (!socket?.connected) return { ok: false, error: { code: 'unavailable', message: 'Not connected right now. Trying again…' } };
+		try {
+			return (await (socket as unknown as Socket).timeout(10_000).emitWithAck(event, payload)) as Result<T>;
+		} catch {
+			return { ok: false, error: { code: 'unavailable', message: 'The server did not answer. Please try again.' } };
+		}
+	}
+
+	async #act(event: keyof ClientToServerEvents, payload: unknown = {}): Promise<boolean> {
+		const r = await this.#request(event, payload);
+		this.notice = r.ok ? null : r.error.message;
+		return r.ok;
+	}
+
+	/** If the room was refused (not open yet), try again: the facilitator may have opened it. */
+	retry(): void {
+		if (this.#socket?.connected) void this.#join();
+		else this.#socket?.connect();
+	}
+
+	raiseHand = () => this.#act('hand:raise');
+	lowerHand = (userId?: string) => this.#act('hand:lower', userId ? { userId } : {});
+	react = (reaction: Reaction) => this.#act('reaction:send', { reaction });
+	setPhase = (phase: ConveningPhase) => this.#act('convening:phase', { phase });
+	advance = (index: number) => this.#act('agenda:advance', { index });
+	say = (body: string) => this.#act('chat:send', { body });
+}
