@@ -8,20 +8,36 @@ import { location, Visitor } from '../helpers/http.ts';
 import { makeWorld, PASSWORD, type World } from '../helpers/world.ts';
 
 type Who = 'anonymous' | 'other' | 'observer' | 'member' | 'facilitator';
-/** allow: 2xx/303 success; hidden: 404 (they learn nothing); deny: 403; login: sent to sign in. */
-type Outcome = 'allow' | 'hidden' | 'deny' | 'login';
+/** allow: 2xx/303 success; hidden: 404 (they learn nothing); deny: 403; login: sent to sign in; unauthenticated: 401 (JSON endpoints). */
+type Outcome = 'allow' | 'hidden' | 'deny' | 'login' | 'unauthenticated';
+
+/** Boards made before the matrix runs, one per row that changes a board, so no row depends on another. */
+interface AccessBoards {
+	/** Only read: the board page and the token endpoint. */
+	view: string;
+	rename: string;
+	policy: string;
+	archive: string;
+	/** Archived before the matrix runs. */
+	unarchive: string;
+}
+type W = World & { inviteId: string; feed: string; boards: AccessBoards };
 
 interface Route {
 	name: string;
 	method: 'GET' | 'POST';
-	path: (w: World & { inviteId: string; feed: string }) => string;
-	form?: (w: World) => Record<string, string | string[]>;
+	path: (w: W) => string;
+	form?: (w: W) => Record<string, string | string[]>;
 	expect: Record<Exclude<Who, 'anonymous'>, Outcome>;
+	/** What a visitor who is not signed in gets, when it is not a redirect to sign in. */
+	anonymous?: Outcome;
 }
 
 const view = { other: 'hidden', observer: 'allow', member: 'allow', facilitator: 'allow' } as const;
 const manage = { other: 'hidden', observer: 'deny', member: 'deny', facilitator: 'allow' } as const;
 const signedIn = { other: 'allow', observer: 'allow', member: 'allow', facilitator: 'allow' } as const;
+/** Members make boards too; observers only look. */
+const createBoard = { other: 'hidden', observer: 'deny', member: 'allow', facilitator: 'allow' } as const;
 
 const ROUTES: Route[] = [
 	{ name: 'cohort list', method: 'GET', path: () => '/', expect: signedIn },
@@ -125,6 +141,86 @@ const ROUTES: Route[] = [
 		form: (w) => ({ teamId: w.teamA }),
 		expect: manage
 	},
+	{ name: 'board list', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/boards`, expect: view },
+	{
+		name: 'board list, filtered',
+		method: 'GET',
+		path: (w) => `/cohorts/${w.cohortA}/boards?convening=${w.conveningA}&archived=1`,
+		expect: view
+	},
+	{
+		name: 'create board',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards?/create`,
+		form: () => ({ title: 'Access board' }),
+		expect: createBoard
+	},
+	// The rename target was made by the facilitator: a member may rename only their own boards.
+	{
+		name: 'rename board (list)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards?/rename`,
+		form: (w) => ({ boardId: w.boards.rename, title: 'Renamed board' }),
+		expect: manage
+	},
+	{
+		name: 'change board policy (list)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards?/policy`,
+		form: (w) => ({ boardId: w.boards.policy, writePolicy: 'facilitators' }),
+		expect: manage
+	},
+	{
+		name: 'archive board (list)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards?/archive`,
+		form: (w) => ({ boardId: w.boards.archive }),
+		expect: manage
+	},
+	{
+		name: 'unarchive board (list)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards?/unarchive`,
+		form: (w) => ({ boardId: w.boards.unarchive }),
+		expect: manage
+	},
+	{ name: 'board page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.view}`, expect: view },
+	{
+		name: 'rename board (page)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.rename}?/rename`,
+		form: () => ({ title: 'Renamed board' }),
+		expect: manage
+	},
+	{
+		name: 'change board policy (page)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.policy}?/policy`,
+		form: () => ({ writePolicy: 'facilitators' }),
+		expect: manage
+	},
+	{
+		name: 'archive board (page)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.archive}?/archive`,
+		form: () => ({}),
+		expect: manage
+	},
+	{
+		name: 'unarchive board (page)',
+		method: 'POST',
+		path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.unarchive}?/unarchive`,
+		form: () => ({}),
+		expect: manage
+	},
+	{
+		name: 'board token',
+		method: 'POST',
+		path: (w) => `/api/boards/${w.boards.view}/token`,
+		form: () => ({}),
+		expect: view,
+		anonymous: 'unauthenticated'
+	},
 	{
 		name: 'new cohort page',
 		method: 'GET',
@@ -150,7 +246,7 @@ const ROUTES: Route[] = [
 
 describe('access on every route, by role', () => {
 	let s: TestServer;
-	let w: World & { inviteId: string; feed: string };
+	let w: W;
 	const visitors = {} as Record<Who, Visitor>;
 
 	beforeAll(async () => {
@@ -158,7 +254,16 @@ describe('access on every route, by role', () => {
 		const world = await makeWorld(s.hearth);
 		const { invite } = await s.hearth.invites.create(world.users.facilitator, world.cohortA, { role: 'member' });
 		const feed = await s.hearth.cohorts.rotateFeed(world.users.facilitator, world.cohortA);
-		w = { ...world, inviteId: invite.id, feed };
+		const board = async (title: string) => (await s.hearth.boards.create(world.users.facilitator, world.cohortA, { title })).id;
+		const boards: AccessBoards = {
+			view: await board('Viewed'),
+			rename: await board('To rename'),
+			policy: await board('To change policy'),
+			archive: await board('To archive'),
+			unarchive: await board('To unarchive')
+		};
+		await s.hearth.boards.setArchived(world.users.facilitator, boards.unarchive, true);
+		w = { ...world, inviteId: invite.id, feed, boards };
 		visitors.anonymous = new Visitor(s.url);
 		const emails = {
 			other: 'oda@example.org',
@@ -177,7 +282,7 @@ describe('access on every route, by role', () => {
 		(['anonymous', 'other', 'observer', 'member', 'facilitator'] as const).map((who) => ({
 			route,
 			who,
-			outcome: who === 'anonymous' ? ('login' as const) : route.expect[who]
+			outcome: who === 'anonymous' ? (route.anonymous ?? ('login' as const)) : route.expect[who]
 		}))
 	);
 
@@ -195,6 +300,8 @@ describe('access on every route, by role', () => {
 			expect(body).not.toContain('Cohort A');
 		} else if (outcome === 'deny') {
 			expect(res.status).toBe(403);
+		} else if (outcome === 'unauthenticated') {
+			expect(res.status).toBe(401);
 		} else {
 			expect([200, 303]).toContain(res.status);
 			if (res.status === 303) expect(location(res)).not.toMatch(/^\/login/);
