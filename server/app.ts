@@ -7,7 +7,9 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { Clock } from './clock.ts';
+import { systemScheduler, type Clock, type Scheduler } from './clock.ts';
+
+const isScheduler = (c: Clock): c is Clock & Scheduler => typeof (c as Partial<Scheduler>).at === 'function';
 import type { Db } from './db/open.ts';
 import { authService } from './auth/auth.service.ts';
 import { accessChecker } from './cohorts/access.ts';
@@ -25,11 +27,14 @@ export interface HearthDeps {
 	config: Config;
 	db: Db;
 	clock: Clock;
+	/** Timers on the clock; tests pass a ManualClock as both. */
+	scheduler?: Scheduler;
 	logger: Logger;
 }
 
 export function createHearth(deps: HearthDeps) {
 	const { config, db, clock, logger } = deps;
+	const scheduler = deps.scheduler ?? (isScheduler(clock) ? clock : systemScheduler);
 	const requireAccess = accessChecker(db);
 	const auth = authService({ db, clock, sessionDays: config.sessionDays });
 	// Boards re-check open connections when membership, roles or board policy change [BA2].
@@ -41,7 +46,7 @@ export function createHearth(deps: HearthDeps) {
 	const boards = boardsService({ db, clock, requireAccess, onAccessChanged: accessChanged });
 	const boardServer = createBoardServer({ db, store: boards.store, auth, tokens: boards.tokens, clock, logger, options: config.boards });
 	let realtime: Realtime | undefined;
-	const live = liveService({ db, clock, requireAccess, events: liveEvents(() => realtime?.io) });
+	const live = liveService({ db, clock, scheduler, requireAccess, boards, events: liveEvents(() => realtime?.io) });
 
 	const hearth = {
 		config,

@@ -3,7 +3,7 @@
  * that receives a Result. Event names are `domain:verb`. Rules with ids in docs/PROTOCOL.md.
  */
 import type { Result } from './errors.ts';
-import type { ChatMessage, ConveningState, JoinResult, Reaction } from './live.ts';
+import type { ChatMessage, ConveningState, JoinResult, Reaction, RoundOpenPayload, RoundView } from './live.ts';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -29,6 +29,22 @@ export interface ClientToServerEvents {
 	'hand:lower': (payload: { userId?: string }, ack: Ack) => void;
 	'reaction:send': (payload: { reaction: Reaction }, ack: Ack) => void;
 	'chat:send': (payload: { body: string }, ack: Ack<ChatMessage>) => void;
+	/** Facilitators: open a breakout round; everyone is moved to their group. */
+	'round:open': (payload: RoundOpenPayload, ack: Ack<RoundView>) => void;
+	'round:broadcast': (payload: { message: string }, ack: Ack) => void;
+	'round:extend': (payload: { minutes: number }, ack: Ack) => void;
+	'round:move': (payload: { userId: string; groupId: string }, ack: Ack) => void;
+	/** Facilitators: drop into a group (or back to the main room with null). */
+	'round:visit': (payload: { groupId: string | null }, ack: Ack) => void;
+	'round:close': (payload: { mode: 'now' | 'wind-down' }, ack: Ack) => void;
+	/** Self-select rounds: join a group with room. */
+	'round:choose': (payload: { groupId: string }, ack: Ack) => void;
+	'circle:start': (payload: { groupId?: string }, ack: Ack) => void;
+	'circle:done': (payload: { groupId?: string }, ack: Ack) => void;
+	'circle:pass': (payload: { groupId?: string }, ack: Ack) => void;
+	'circle:skip': (payload: { userId: string; groupId?: string }, ack: Ack) => void;
+	'circle:reorder': (payload: { groupId: string; order: string[] }, ack: Ack) => void;
+	'circle:checkout': (payload: { groupId?: string }, ack: Ack) => void;
 }
 
 export interface ServerToClientEvents {
@@ -36,6 +52,12 @@ export interface ServerToClientEvents {
 	'convening:state': (state: ConveningState) => void;
 	'chat:message': (message: ChatMessage) => void;
 	'reaction:shown': (reaction: { userId: string; reaction: Reaction; at: number }) => void;
+	/** You were moved to another room: its chat history comes along. */
+	'room:changed': (change: { room: string; chat: ChatMessage[] }) => void;
+	/** A facilitator's message to every group. */
+	'round:message': (message: { from: string; body: string; at: string }) => void;
+	/** One minute left in the round. */
+	'round:warning': (warning: { roundId: string; closesAt: string }) => void;
 }
 
 export interface SocketData {

@@ -4,6 +4,8 @@
  * and, after any reconnect, asks for all of it again (never a partial replay).
  */
 import { z } from 'zod';
+import type { CirclePhase, CircleProgress, CircleStatus } from './circle.ts';
+import { groupingModeSchema } from './grouping.ts';
 import type { Role } from './roles.ts';
 
 export const CONVENING_PHASES = ['scheduled', 'open', 'live', 'ended'] as const;
@@ -34,6 +36,76 @@ export const handPayload = z.object({ userId: id.optional() }).strict();
 export const reactionPayload = z.object({ reaction: z.enum(REACTIONS) }).strict();
 export const agendaPayload = z.object({ index: z.number().int().min(0).max(49) }).strict();
 export const phasePayload = z.object({ phase: z.enum(CONVENING_PHASES) }).strict();
+
+export const ROUND_KINDS = ['circle', 'open'] as const;
+export type RoundKind = (typeof ROUND_KINDS)[number];
+/** How long a wind-down lasts before a round closes: the gentle one-minute notice. */
+export const WIND_DOWN_MS = 60_000;
+/** When the one-minute warning is given before a round's end. */
+export const WARNING_MS = 60_000;
+
+export const roundOpenPayload = z
+	.object({
+		kind: z.enum(ROUND_KINDS),
+		grouping: z.union([groupingModeSchema, z.object({ kind: z.literal('reuse'), roundId: id }).strict()]),
+		prompt: z.string().trim().max(500, 'Use at most 500 characters for the prompt.').default(''),
+		durationMinutes: z.number().int('Enter whole minutes.').min(1, 'A round lasts at least 1 minute.').max(240, 'A round lasts at most 240 minutes.'),
+		circle: z
+			.object({
+				order: z.enum(['random', 'join']).default('random'),
+				turnSeconds: z.number().int().min(10).max(1800).nullable().default(null),
+				listenOnly: z.boolean().default(true)
+			})
+			.strict()
+			.optional()
+	})
+	.strict();
+export type RoundOpenPayload = z.input<typeof roundOpenPayload>;
+
+export const roundBroadcastPayload = z.object({ message: z.string().trim().min(1, 'Write a message.').max(500, 'Use at most 500 characters.') }).strict();
+export const roundExtendPayload = z.object({ minutes: z.number().int().min(1).max(120) }).strict();
+export const roundMovePayload = z.object({ userId: id, groupId: id }).strict();
+export const roundVisitPayload = z.object({ groupId: id.nullable() }).strict();
+export const roundClosePayload = z.object({ mode: z.enum(['now', 'wind-down']) }).strict();
+export const roundChoosePayload = z.object({ groupId: id }).strict();
+export const circleGroupPayload = z.object({ groupId: id.optional() }).strict();
+export const circleSkipPayload = z.object({ userId: id, groupId: id.optional() }).strict();
+export const circleReorderPayload = z.object({ groupId: id, order: z.array(id).max(200) }).strict();
+
+export interface CircleView extends CircleProgress {
+	phase: CirclePhase;
+	status: CircleStatus;
+	order: string[];
+	turnEndsAt: number | null;
+}
+
+export interface GroupView {
+	id: string;
+	name: string;
+	boardId: string | null;
+	memberIds: string[];
+	circle: CircleView | null;
+}
+
+export interface RoundView {
+	id: string;
+	kind: RoundKind;
+	prompt: string;
+	status: 'open' | 'closing';
+	openedAt: string;
+	/** When the round ends (ISO); clients count down from it, corrected by `serverNow`. */
+	deadlineAt: string;
+	/** During a wind-down: when everyone returns. */
+	closesAt: string | null;
+	groups: GroupView[];
+	/** Waiting to be placed (self-select, or late joiners in a manual round). */
+	unassigned: string[];
+	/** Self-select: how many fit in a group. */
+	cap: number | null;
+	/** Check-in circles: only the piece holder publishes audio. */
+	listenOnly: boolean;
+	turnLimitMs: number | null;
+}
 
 export interface RosterEntry {
 	userId: string;
@@ -75,6 +147,8 @@ export interface ConveningState {
 	agenda: AgendaView;
 	/** Everyone who joined at least once, present or not, with hands in the order raised. */
 	roster: RosterEntry[];
+	/** The breakout round in progress, if any. */
+	round: RoundView | null;
 	/** Server time when this state was made, so clients can correct their clock for timers. */
 	serverNow: number;
 }

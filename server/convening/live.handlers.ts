@@ -12,7 +12,26 @@ import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AppError, ErrorCode, ERROR_MESSAGES, type Result } from '../../shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/events.ts';
-import { agendaPayload, chatPayload, handPayload, joinPayload, MAIN_ROOM, phasePayload, reactionPayload } from '../../shared/live.ts';
+import {
+	agendaPayload,
+	chatPayload,
+	circleGroupPayload,
+	circleReorderPayload,
+	circleSkipPayload,
+	handPayload,
+	joinPayload,
+	MAIN_ROOM,
+	phasePayload,
+	reactionPayload,
+	roundBroadcastPayload,
+	roundChoosePayload,
+	roundClosePayload,
+	roundExtendPayload,
+	roundMovePayload,
+	roundOpenPayload,
+	roundVisitPayload,
+	type ChatMessage
+} from '../../shared/live.ts';
 import { fieldErrors } from '../../shared/schemas.ts';
 import type { Clock } from '../clock.ts';
 import type { AuthService } from '../auth/auth.service.ts';
@@ -86,6 +105,18 @@ export function registerLiveHandlers(socket: HearthSocket, deps: { live: LiveSer
 	on('hand:lower', handPayload, ({ userId }) => live.lowerHand(socket.id, userId));
 	on('reaction:send', reactionPayload, ({ reaction }) => live.react(socket.id, reaction));
 	on('chat:send', chatPayload, ({ body }) => live.chat(socket.id, body));
+	on('round:open', roundOpenPayload, (input) => live.openRound(socket.id, input));
+	on('round:broadcast', roundBroadcastPayload, ({ message }) => live.broadcastToGroups(socket.id, message));
+	on('round:extend', roundExtendPayload, ({ minutes }) => live.extendRound(socket.id, minutes));
+	on('round:close', roundClosePayload, ({ mode }) => live.closeRound(socket.id, mode));
+	on('round:move', roundMovePayload, ({ userId, groupId }) => live.moveToGroup(socket.id, userId, groupId));
+	on('round:visit', roundVisitPayload, ({ groupId }) => live.visit(socket.id, groupId));
+	on('round:choose', roundChoosePayload, ({ groupId }) => live.choose(socket.id, groupId));
+	for (const action of ['start', 'done', 'pass', 'checkout'] as const) {
+		on(`circle:${action}`, circleGroupPayload, ({ groupId }) => live.circle(socket.id, action, { groupId }));
+	}
+	on('circle:skip', circleSkipPayload, ({ userId, groupId }) => live.circle(socket.id, 'skip', { userId, groupId }));
+	on('circle:reorder', circleReorderPayload, ({ groupId, order }) => live.circle(socket.id, 'reorder', { groupId, order }));
 
 	socket.on('disconnect', () => {
 		live.leave(socket.id).catch((err: unknown) => logger.error({ err }, 'leaving on disconnect failed'));
@@ -102,6 +133,17 @@ export function liveEvents(getIo: () => HearthIo | undefined) {
 				?.to(chatRoom(conveningId, message.room ?? MAIN_ROOM))
 				.emit('chat:message', message),
 		reaction: (conveningId: string, reaction: Parameters<ServerToClientEvents['reaction:shown']>[0]) =>
-			getIo()?.to(conveningRoom(conveningId)).emit('reaction:shown', reaction)
+			getIo()?.to(conveningRoom(conveningId)).emit('reaction:shown', reaction),
+		moved(conveningId: string, socketIds: string[], from: string, to: string, chat: ChatMessage[]) {
+			const io = getIo();
+			if (!io) return;
+			io.in(socketIds).socketsLeave(chatRoom(conveningId, from));
+			io.in(socketIds).socketsJoin(chatRoom(conveningId, to));
+			io.to(socketIds).emit('room:changed', { room: to, chat });
+		},
+		broadcast: (conveningId: string, message: Parameters<ServerToClientEvents['round:message']>[0]) =>
+			getIo()?.to(conveningRoom(conveningId)).emit('round:message', message),
+		warning: (conveningId: string, warning: Parameters<ServerToClientEvents['round:warning']>[0]) =>
+			getIo()?.to(conveningRoom(conveningId)).emit('round:warning', warning)
 	};
 }

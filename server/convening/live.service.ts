@@ -8,12 +8,32 @@
  * - [CV3] Attendance records a span per person from their first connection to their last
  *   disconnection; spans left open by a crash are closed when the convening is loaded again.
  * - [CV4] Hands are kept in the order raised; a person may lower their own, a facilitator anyone's.
+ * - [BR1] Opening a round computes the groups (shared/grouping.ts), stores the round, its groups,
+ *   deadline and every assignment in one transaction, makes each group's board, then moves everyone.
+ * - [BR2] One minute before the deadline everyone is warned; at the deadline (or at the end of a
+ *   one-minute wind-down, or at once when closed now) everyone returns to the main room.
+ * - [BR3] Extending moves the deadline (and cancels a wind-down); moving a person changes their
+ *   group at once; a facilitator may visit any group and come back.
+ * - [BR4] A late joiner goes into the group with most room (or waits to be placed in manual and
+ *   self-select rounds); someone reconnecting lands back in their group.
+ * - [BR5] A restart mid-round resumes the same round with the same deadline; a deadline that passed
+ *   while the server was down closes the round when the convening loads.
+ * - [CC1] In a circle round each group passes a talking piece (shared/circle.ts); only the holder
+ *   may say done or pass; facilitators skip and reorder; leaving hands the piece on, rejoining puts
+ *   the person back at the end. Every change is stored before it is announced.
  */
 import { randomBytes } from 'node:crypto';
+import * as circles from '../../shared/circle.ts';
+import { assignGroups, GroupingError, placeLateJoiner, type GroupingMode } from '../../shared/grouping.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import type { z } from 'zod';
 import {
 	CHAT_HISTORY,
 	MAIN_ROOM,
+	WARNING_MS,
+	WIND_DOWN_MS,
+	type roundOpenPayload,
+	type RoundView,
 	type ChatMessage,
 	type ConveningPhase,
 	type ConveningState,
@@ -21,7 +41,7 @@ import {
 	type Reaction
 } from '../../shared/live.ts';
 import { can, type Role } from '../../shared/roles.ts';
-import { iso, type Clock } from '../clock.ts';
+import { iso, type Clock, type Scheduler } from '../clock.ts';
 import type { Db } from '../db/open.ts';
 import { newId } from '../ids.ts';
 import type { User } from '../auth/users.store.ts';
@@ -29,6 +49,8 @@ import type { RequireAccess } from '../cohorts/access.ts';
 import { cohortsStore } from '../cohorts/cohorts.store.ts';
 import { conveningsStore, type Convening } from '../cohorts/convenings.store.ts';
 import { liveStore } from './live.store.ts';
+import { roundsStore, type StoredRound } from './rounds.store.ts';
+import type { BoardsService } from '../boards/boards.service.ts';
 
 interface Person {
 	userId: string;
@@ -37,6 +59,8 @@ interface Person {
 	teamId: string | null;
 	sockets: Set<string>;
 	room: string;
+	/** A facilitator visiting a group. */
+	visiting: string | null;
 	handRaisedAt: number | null;
 }
 
@@ -46,17 +70,33 @@ interface Live {
 	agendaIndex: number;
 	agendaStartedAt: string | null;
 	people: Map<string, Person>;
+	round: StoredRound | null;
+	cancelTimers: (() => void)[];
 }
 
 export interface LiveEvents {
 	state(conveningId: string, state: ConveningState): void;
 	chat(conveningId: string, message: ChatMessage): void;
 	reaction(conveningId: string, reaction: { userId: string; reaction: Reaction; at: number }): void;
+	/** Sockets moved between rooms: switch their chat room and send them its history. */
+	moved(conveningId: string, socketIds: string[], from: string, to: string, chat: ChatMessage[]): void;
+	broadcast(conveningId: string, message: { from: string; body: string; at: string }): void;
+	warning(conveningId: string, warning: { roundId: string; closesAt: string }): void;
 }
 
-export function liveService(deps: { db: Db; clock: Clock; requireAccess: RequireAccess; events: LiveEvents }) {
-	const { db, clock, requireAccess, events } = deps;
+export function liveService(deps: {
+	db: Db;
+	clock: Clock;
+	scheduler: Scheduler;
+	requireAccess: RequireAccess;
+	boards: BoardsService;
+	events: LiveEvents;
+	random?: () => number;
+}) {
+	const { db, clock, scheduler, requireAccess, events } = deps;
+	const random = deps.random ?? Math.random;
 	const store = liveStore(db);
+	const rounds = roundsStore(db);
 	const convenings = conveningsStore(db);
 	const cohorts = cohortsStore(db);
 	const lives = new Map<string, Promise<Live>>();
@@ -77,13 +117,18 @@ export function liveService(deps: { db: Db; clock: Clock; requireAccess: Require
 				const row = await store.get(conveningId);
 				// [CV3] Nobody is connected to a freshly loaded convening.
 				await store.closeOpenSpans(conveningId, iso(clock.now()));
-				return {
+				const live: Live = {
 					convening,
 					phase: row?.phase ?? 'scheduled',
 					agendaIndex: row?.agendaIndex ?? -1,
 					agendaStartedAt: row?.agendaStartedAt ?? null,
-					people: new Map()
+					people: new Map(),
+					round: (await rounds.current(conveningId)) ?? null,
+					cancelTimers: []
 				};
+				// [BR5] Resume the round's timers; one whose time passed closes now.
+				if (live.round) schedule(live);
+				return live;
 			})();
 			lives.set(conveningId, p);
 			p.catch(() => lives.delete(conveningId));
@@ -116,8 +161,194 @@ export function liveService(deps: { db: Db; clock: Clock; requireAccess: Require
 				startedAt: live.agendaStartedAt
 			},
 			roster,
+			round: roundView(live),
 			serverNow: clock.now()
 		};
+	}
+
+	function roundView(live: Live): RoundView | null {
+		const r = live.round;
+		if (!r || r.status === 'closed') return null;
+		const now = clock.now();
+		return {
+			id: r.id,
+			kind: r.kind,
+			prompt: r.prompt,
+			status: r.status,
+			openedAt: r.openedAt,
+			deadlineAt: r.deadlineAt,
+			closesAt: r.closesAt,
+			groups: r.groups.map((g) => ({
+				id: g.id,
+				name: g.name,
+				boardId: g.boardId,
+				memberIds: [...r.assignments].filter(([, gid]) => gid === g.id).map(([uid]) => uid),
+				circle: g.circle
+					? {
+							...circles.progress(g.circle, now),
+							phase: g.circle.phase,
+							status: g.circle.status,
+							order: [...g.circle.order],
+							turnEndsAt: g.circle.turnEndsAt
+						}
+					: null
+			})),
+			unassigned: [...r.assignments].filter(([, gid]) => gid === null).map(([uid]) => uid),
+			cap: r.options.cap,
+			listenOnly: r.options.listenOnly,
+			turnLimitMs: r.options.turnLimitMs
+		};
+	}
+
+	/** The room a person belongs in now: their group during a round, a visited group, or the main room. */
+	function roomFor(live: Live, person: Person): string {
+		const r = live.round;
+		if (r && r.status !== 'closed') {
+			const gid = r.assignments.get(person.userId);
+			if (gid) return gid;
+			if (person.visiting && r.groups.some((g) => g.id === person.visiting)) return person.visiting;
+		}
+		return MAIN_ROOM;
+	}
+
+	/** Moves each person whose room changed, switching their sockets' chat room. */
+	async function relocate(live: Live): Promise<void> {
+		for (const person of live.people.values()) {
+			const to = roomFor(live, person);
+			if (to === person.room) continue;
+			const from = person.room;
+			person.room = to;
+			if (person.sockets.size)
+				events.moved(live.convening.id, [...person.sockets], from, to, await store.chat(live.convening.id, to, CHAT_HISTORY));
+		}
+	}
+
+	function schedule(live: Live): void {
+		for (const cancel of live.cancelTimers.splice(0)) cancel();
+		const r = live.round;
+		if (!r || r.status === 'closed') return;
+		const closeAt = Date.parse(r.status === 'closing' && r.closesAt ? r.closesAt : r.deadlineAt);
+		if (r.status === 'open' && Date.parse(r.deadlineAt) - WARNING_MS > clock.now()) {
+			live.cancelTimers.push(
+				scheduler.at(Date.parse(r.deadlineAt) - WARNING_MS, () =>
+					events.warning(live.convening.id, { roundId: r.id, closesAt: r.deadlineAt })
+				)
+			);
+		}
+		live.cancelTimers.push(
+			scheduler.at(closeAt, () => {
+				if (live.round?.id !== r.id) return;
+				closeRound(live).catch(() => {});
+			})
+		);
+	}
+
+	async function closeRound(live: Live): Promise<void> {
+		const r = live.round;
+		if (!r) return;
+		for (const cancel of live.cancelTimers.splice(0)) cancel();
+		r.status = 'closed';
+		r.closedAt = iso(clock.now());
+		await rounds.setTimes(r.id, { status: r.status, deadlineAt: r.deadlineAt, closesAt: r.closesAt, closedAt: r.closedAt });
+		live.round = null;
+		for (const p of live.people.values()) p.visiting = null;
+		await relocate(live);
+		announce(live);
+	}
+
+	function activeRound(live: Live): StoredRound {
+		if (!live.round || live.round.status === 'closed') throw new AppError(ErrorCode.Conflict, 'No breakout round is open.');
+		return live.round;
+	}
+
+	const CIRCLE_MESSAGES: Record<circles.CircleErrorCode, string> = {
+		not_holder: 'Only the person holding the talking piece can do that.',
+		not_started: 'The circle has not started yet.',
+		already_started: 'The circle has already started.',
+		complete: 'Everyone has had their turn in this circle.',
+		unknown_participant: 'That person is not in this circle.',
+		already_member: 'That person is already in this circle.',
+		already_finished: 'That person has already had their turn.',
+		invalid_order: 'The order must list everyone in the circle once.',
+		nobody_present: 'Nobody in this group is here yet.',
+		already_checkout: 'The check-out round has already begun.'
+	};
+
+	/** Applies a circle change to a group, stores it, and announces it [CC1]. */
+	async function changeCircle(live: Live, groupId: string, change: (c: circles.CircleState) => circles.CircleResult): Promise<void> {
+		const r = activeRound(live);
+		const group = r.groups.find((g) => g.id === groupId);
+		if (!group?.circle) throw new AppError(ErrorCode.NotFound, 'That group has no circle.');
+		const result = change(group.circle);
+		if (!result.ok)
+			throw new AppError(result.code === 'not_holder' ? ErrorCode.Forbidden : ErrorCode.Conflict, CIRCLE_MESSAGES[result.code]);
+		if (result.state === group.circle) return;
+		group.circle = result.state;
+		await rounds.setCircle(group.id, group.circle);
+		announce(live);
+	}
+
+	/** The group a circle action means: the one named (facilitators), else the actor's own. */
+	function circleGroup(live: Live, person: Person, groupId: string | undefined): string {
+		const r = activeRound(live);
+		if (groupId && groupId !== r.assignments.get(person.userId)) {
+			requireFacilitator(person);
+			return groupId;
+		}
+		const own = r.assignments.get(person.userId) ?? (person.visiting && can(person.role, 'convening.manage') ? person.visiting : null);
+		if (!own) throw new AppError(ErrorCode.Conflict, 'You are not in a group.');
+		return own;
+	}
+
+	/** Places someone joining mid-round [BR4]; returns true when their assignment changed. */
+	async function placeLate(live: Live, person: Person): Promise<void> {
+		const r = live.round;
+		if (!r || r.status === 'closed' || person.role !== 'member') return;
+		const groupId = r.assignments.get(person.userId);
+		if (groupId !== undefined) {
+			const group = r.groups.find((g) => g.id === groupId);
+			if (group?.circle) {
+				const back = circles.rejoin(group.circle, person.userId);
+				if (back.ok && back.state !== group.circle) {
+					group.circle = back.state;
+					await rounds.setCircle(group.id, group.circle);
+				}
+			}
+			return;
+		}
+		const mode = r.grouping as { kind?: string };
+		let target: string | null = null;
+		if (mode.kind !== 'manual' && mode.kind !== 'self-select' && r.groups.length) {
+			const members = r.groups.map((g) => ({ memberIds: [...r.assignments].filter(([, gid]) => gid === g.id).map(([uid]) => uid) }));
+			const index = placeLateJoiner(members, person.userId);
+			target = index >= 0 ? r.groups[index]!.id : null;
+		}
+		await assign(live, person.userId, target);
+	}
+
+	/** Stores an assignment and keeps circles in step: out of the old group's, into the new one's. */
+	async function assign(live: Live, userId: string, groupId: string | null): Promise<void> {
+		const r = activeRound(live);
+		const from = r.assignments.get(userId) ?? null;
+		await rounds.assign(r.id, userId, groupId);
+		r.assignments.set(userId, groupId);
+		const now = clock.now();
+		const old = r.groups.find((g) => g.id === from);
+		if (old?.circle && from !== groupId) {
+			const left = circles.leave(old.circle, userId, now);
+			if (left.ok) {
+				old.circle = left.state;
+				await rounds.setCircle(old.id, old.circle);
+			}
+		}
+		const next = r.groups.find((g) => g.id === groupId);
+		if (next?.circle && from !== groupId) {
+			const joined = next.circle.order.includes(userId) ? circles.rejoin(next.circle, userId) : circles.join(next.circle, userId);
+			if (joined.ok) {
+				next.circle = joined.state;
+				await rounds.setCircle(next.id, next.circle);
+			}
+		}
 	}
 
 	const announce = (live: Live) => events.state(live.convening.id, stateOf(live));
@@ -166,6 +397,7 @@ export function liveService(deps: { db: Db; clock: Clock; requireAccess: Require
 					teamId: member?.teamId ?? null,
 					sockets: new Set(),
 					room: MAIN_ROOM,
+					visiting: null,
 					handRaisedAt: null
 				};
 				live.people.set(user.id, person);
@@ -174,6 +406,9 @@ export function liveService(deps: { db: Db; clock: Clock; requireAccess: Require
 			if (person.sockets.size === 0) await store.joined(newId(), conveningId, user.id, iso(clock.now())); // [CV3]
 			person.sockets.add(socketId);
 			socketConvening.set(socketId, { conveningId, userId: user.id });
+			// [BR4] Back to their group, or placed if they arrive mid-round.
+			await placeLate(live, person);
+			person.room = roomFor(live, person);
 			announce(live);
 			return {
 				state: stateOf(live),
@@ -194,6 +429,16 @@ export function liveService(deps: { db: Db; clock: Clock; requireAccess: Require
 			if (person.sockets.size === 0) {
 				person.handRaisedAt = null;
 				await store.left(at.conveningId, at.userId, iso(clock.now()));
+				// A circle does not wait for someone who has gone: the piece moves on.
+				const r = live.round;
+				const group = r && r.status !== 'closed' ? r.groups.find((g) => g.id === r.assignments.get(at.userId)) : undefined;
+				if (group?.circle) {
+					const left = circles.leave(group.circle, at.userId, clock.now());
+					if (left.ok && left.state !== group.circle) {
+						group.circle = left.state;
+						await rounds.setCircle(group.id, group.circle);
+					}
+				}
 			}
 			announce(live);
 		},
@@ -248,6 +493,200 @@ export function liveService(deps: { db: Db; clock: Clock; requireAccess: Require
 			await store.addChat(live.convening.id, message); // [CV2]
 			events.chat(live.convening.id, message);
 			return message;
+		},
+
+		/** [BR1] Opens a breakout round and moves everyone to their group. */
+		async openRound(socketId: string, input: z.infer<typeof roundOpenPayload>): Promise<RoundView> {
+			const { live, person } = await current(socketId);
+			requireFacilitator(person);
+			if (live.round && live.round.status !== 'closed')
+				throw new AppError(ErrorCode.Conflict, 'A breakout round is already open. Close it first.');
+			const c = live.convening;
+			let mode: GroupingMode;
+			if (input.grouping.kind === 'reuse') {
+				const earlier = await rounds.byId(input.grouping.roundId);
+				if (!earlier || earlier.cohortId !== c.cohortId) throw new AppError(ErrorCode.NotFound, 'That earlier round was not found.');
+				mode = {
+					kind: 'saved',
+					groups: earlier.groups.map((g) => ({
+						name: g.name,
+						memberIds: [...earlier.assignments].filter(([, gid]) => gid === g.id).map(([uid]) => uid)
+					}))
+				};
+			} else {
+				mode = input.grouping;
+			}
+			// Members who are here are grouped; facilitators and observers stay in the main room.
+			const participants = [...live.people.values()]
+				.filter((p) => p.role === 'member' && p.sockets.size > 0)
+				.map((p) => ({ id: p.userId, teamId: p.teamId }));
+			const teams = await cohorts.teams(c.cohortId);
+			let grouping;
+			try {
+				grouping = assignGroups({ participants, mode, teams, random });
+			} catch (err) {
+				if (err instanceof GroupingError) throw new AppError(ErrorCode.BadRequest, err.message);
+				throw err;
+			}
+			const now = clock.now();
+			const arrival = [...live.people.keys()];
+			const circleOptions = input.circle ?? { order: 'random' as const, turnSeconds: null, listenOnly: true };
+			const turnLimitMs = input.kind === 'circle' && circleOptions.turnSeconds ? circleOptions.turnSeconds * 1000 : null;
+			const round: StoredRound = {
+				id: newId(),
+				conveningId: c.id,
+				kind: input.kind,
+				prompt: input.prompt,
+				grouping: mode,
+				status: 'open',
+				openedAt: iso(now),
+				deadlineAt: iso(now + input.durationMinutes * 60_000),
+				closesAt: null,
+				closedAt: null,
+				options: {
+					turnLimitMs,
+					listenOnly: input.kind === 'circle' && circleOptions.listenOnly,
+					cap: mode.kind === 'self-select' ? mode.cap : null
+				},
+				groups: grouping.groups.map((g, position) => ({
+					id: newId(),
+					position,
+					name: g.name,
+					boardId: null,
+					circle:
+						input.kind === 'circle'
+							? circleOptions.order === 'random'
+								? circles.createCircle(g.memberIds, { order: 'random', random, turnLimitMs })
+								: // "By join": in the order people arrived in the convening.
+									circles.createCircle(
+										arrival.filter((id) => g.memberIds.includes(id)),
+										{ order: 'join', turnLimitMs }
+									)
+							: null
+				})),
+				assignments: new Map()
+			};
+			grouping.groups.forEach((g, i) => g.memberIds.forEach((uid) => round.assignments.set(uid, round.groups[i]!.id)));
+			for (const uid of grouping.unassigned) round.assignments.set(uid, null);
+			await rounds.insert(round);
+			// Each group's own board, editable by its members; it stays in the gallery afterwards.
+			const actor = { id: person.userId, name: person.name, email: '', timeZone: null, createdAt: '' };
+			for (const [i, g] of round.groups.entries()) {
+				const board = await deps.boards.create(
+					actor,
+					c.cohortId,
+					{ title: `${round.prompt || c.title} · ${g.name}`.slice(0, 120), writePolicy: 'group', conveningId: c.id, groupId: g.id },
+					grouping.groups[i]!.memberIds
+				);
+				g.boardId = board.id;
+				await rounds.setBoard(g.id, board.id);
+			}
+			live.round = round;
+			schedule(live);
+			await relocate(live);
+			announce(live);
+			return roundView(live)!;
+		},
+
+		async broadcastToGroups(socketId: string, message: string): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireFacilitator(person);
+			activeRound(live);
+			events.broadcast(live.convening.id, { from: person.name, body: message, at: iso(clock.now()) });
+		},
+
+		async extendRound(socketId: string, minutes: number): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireFacilitator(person);
+			const r = activeRound(live);
+			const base = Math.max(Date.parse(r.deadlineAt), clock.now());
+			r.deadlineAt = iso(base + minutes * 60_000);
+			r.status = 'open';
+			r.closesAt = null;
+			await rounds.setTimes(r.id, { status: r.status, deadlineAt: r.deadlineAt, closesAt: null, closedAt: null });
+			schedule(live);
+			announce(live);
+		},
+
+		async closeRound(socketId: string, mode: 'now' | 'wind-down'): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireFacilitator(person);
+			const r = activeRound(live);
+			if (mode === 'now') return closeRound(live);
+			r.status = 'closing';
+			r.closesAt = iso(Math.min(clock.now() + WIND_DOWN_MS, Date.parse(r.deadlineAt)));
+			await rounds.setTimes(r.id, { status: r.status, deadlineAt: r.deadlineAt, closesAt: r.closesAt, closedAt: null });
+			schedule(live);
+			events.warning(live.convening.id, { roundId: r.id, closesAt: r.closesAt });
+			announce(live);
+		},
+
+		async moveToGroup(socketId: string, userId: string, groupId: string): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireFacilitator(person);
+			const r = activeRound(live);
+			if (!r.groups.some((g) => g.id === groupId)) throw new AppError(ErrorCode.NotFound, 'That group does not exist.');
+			const target = live.people.get(userId);
+			if (!target || target.role !== 'member') throw new AppError(ErrorCode.NotFound, 'That person is not here as a member.');
+			await assign(live, userId, groupId);
+			await relocate(live);
+			announce(live);
+		},
+
+		async visit(socketId: string, groupId: string | null): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireFacilitator(person);
+			const r = activeRound(live);
+			if (groupId !== null && !r.groups.some((g) => g.id === groupId)) throw new AppError(ErrorCode.NotFound, 'That group does not exist.');
+			person.visiting = groupId;
+			await relocate(live);
+			announce(live);
+		},
+
+		async choose(socketId: string, groupId: string): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireParticipant(person);
+			const r = activeRound(live);
+			if ((r.grouping as { kind?: string }).kind !== 'self-select')
+				throw new AppError(ErrorCode.Forbidden, 'In this round the facilitator places people.');
+			if (!r.groups.some((g) => g.id === groupId)) throw new AppError(ErrorCode.NotFound, 'That group does not exist.');
+			const size = [...r.assignments.values()].filter((gid) => gid === groupId).length;
+			if (r.assignments.get(person.userId) !== groupId && r.options.cap !== null && size >= r.options.cap) {
+				throw new AppError(ErrorCode.Conflict, 'That group is full. Choose another.');
+			}
+			await assign(live, person.userId, groupId);
+			await relocate(live);
+			announce(live);
+		},
+
+		async circle(
+			socketId: string,
+			action: 'start' | 'done' | 'pass' | 'checkout' | 'skip' | 'reorder',
+			args: { groupId?: string; userId?: string; order?: string[] }
+		): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireParticipant(person);
+			const groupId = circleGroup(live, person, args.groupId);
+			const now = clock.now();
+			if (action === 'skip' || action === 'reorder') requireFacilitator(person);
+			await changeCircle(live, groupId, (c) => {
+				switch (action) {
+					case 'start':
+						return circles.start(c, now);
+					case 'done':
+						return circles.done(c, person.userId, now);
+					case 'pass':
+						return circles.pass(c, person.userId, now);
+					case 'checkout': {
+						const next = circles.startCheckout(c);
+						return next.ok ? circles.start(next.state, now) : next;
+					}
+					case 'skip':
+						return circles.skip(c, args.userId ?? '', now);
+					case 'reorder':
+						return circles.reorder(c, args.order ?? []);
+				}
+			});
 		},
 
 		/** The attendance CSV for facilitators: one row per span. */

@@ -173,6 +173,41 @@ const makeMigrations = (engine: 'sqlite' | 'postgres'): Record<string, Migration
 				.execute();
 			await db.schema.createIndex('chat_messages_room').on('chat_messages').columns(['convening_id', 'room', 'created_at']).execute();
 		}
+	},
+	'0004_rounds': {
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('rounds')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('convening_id', 'text', (c) => c.notNull().references('convenings.id').onDelete('cascade'))
+				.addColumn('kind', 'text', (c) => c.notNull())
+				.addColumn('prompt', 'text', (c) => c.notNull())
+				.addColumn('grouping', 'text', (c) => c.notNull())
+				.addColumn('status', 'text', (c) => c.notNull())
+				.addColumn('opened_at', 'text', (c) => c.notNull())
+				.addColumn('deadline_at', 'text', (c) => c.notNull())
+				.addColumn('closes_at', 'text')
+				.addColumn('closed_at', 'text')
+				.addColumn('options', 'text', (c) => c.notNull())
+				.execute();
+			await db.schema.createIndex('rounds_convening').on('rounds').columns(['convening_id', 'opened_at']).execute();
+			await db.schema
+				.createTable('round_groups')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('round_id', 'text', (c) => c.notNull().references('rounds.id').onDelete('cascade'))
+				.addColumn('position', 'integer', (c) => c.notNull())
+				.addColumn('name', 'text', (c) => c.notNull())
+				.addColumn('board_id', 'text', (c) => c.references('boards.id').onDelete('set null'))
+				.addColumn('circle', 'text')
+				.execute();
+			await db.schema
+				.createTable('round_assignments')
+				.addColumn('round_id', 'text', (c) => c.notNull().references('rounds.id').onDelete('cascade'))
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('group_id', 'text', (c) => c.references('round_groups.id').onDelete('cascade'))
+				.addPrimaryKeyConstraint('round_assignments_pk', ['round_id', 'user_id'])
+				.execute();
+		}
 	}
 });
 

@@ -152,6 +152,40 @@ export interface ChatMessagesTable {
 	created_at: string;
 }
 
+export interface RoundsTable {
+	id: string;
+	convening_id: string;
+	kind: 'circle' | 'open';
+	prompt: string;
+	/** The grouping mode as requested (JSON), so a later round can reuse its groups. */
+	grouping: string;
+	status: 'open' | 'closing' | 'closed';
+	opened_at: string;
+	deadline_at: string;
+	/** With a wind-down: when the round will close. */
+	closes_at: string | null;
+	closed_at: string | null;
+	/** Circle options (JSON): turn limit, listen-only. */
+	options: string;
+}
+
+export interface RoundGroupsTable {
+	id: string;
+	round_id: string;
+	position: number;
+	name: string;
+	board_id: string | null;
+	/** The check-in circle's state (JSON, shared/circle.ts), for circle rounds. */
+	circle: string | null;
+}
+
+export interface RoundAssignmentsTable {
+	round_id: string;
+	user_id: string;
+	/** null: not placed yet (self-select, or a late joiner waiting for the facilitator). */
+	group_id: string | null;
+}
+
 export interface Database {
 	users: UsersTable;
 	sessions: SessionsTable;
@@ -169,4 +203,7 @@ export interface Database {
 	convening_live: ConveningLiveTable;
 	attendance: AttendanceTable;
 	chat_messages: ChatMessagesTable;
+	rounds: RoundsTable;
+	round_groups: RoundGroupsTable;
+	round_assignments: RoundAssignmentsTable;
 }

@@ -27,12 +27,15 @@ const TABLES = [
 	'convenings',
 	'invites',
 	'memberships',
+	'round_assignments',
+	'round_groups',
+	'rounds',
 	'server_secrets',
 	'sessions',
 	'teams',
 	'users'
 ];
-const MIGRATIONS = [{ name: '0001_foundation' }, { name: '0002_boards' }, { name: '0003_live' }];
+const MIGRATIONS = [{ name: '0001_foundation' }, { name: '0002_boards' }, { name: '0003_live' }, { name: '0004_rounds' }];
 
 describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine) => {
 	let fresh: Awaited<ReturnType<typeof freshDb>>;
