@@ -6,7 +6,16 @@
 import { io, type Socket } from 'socket.io-client';
 import type { Result } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/events.ts';
-import type { ChatMessage, ConveningPhase, ConveningState, JoinResult, Reaction } from '$shared/live.ts';
+import type {
+	ChatMessage,
+	ConveningPhase,
+	ConveningState,
+	GroupView,
+	JoinResult,
+	Reaction,
+	RoundOpenPayload,
+	RoundView
+} from '$shared/live.ts';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'refused';
 
@@ -28,6 +37,12 @@ export class LiveConvening {
 	notice = $state<string | null>(null);
 	/** Server time minus local time, so timers agree with the server's. */
 	clockOffset = $state(0);
+	/** The room I am in: 'main' or my group's id (moves come from the server). */
+	room = $state('main');
+	/** Facilitators' messages to every group, newest last. */
+	broadcasts = $state<{ from: string; body: string; at: string }[]>([]);
+	/** Set when the round's last minute begins (warning or wind-down). */
+	windingDown = $state(false);
 
 	#socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 	#reactionKey = 0;
@@ -37,6 +52,10 @@ export class LiveConvening {
 	/** Hands held up, in the order raised. */
 	hands = $derived((this.state?.roster ?? []).filter((p) => p.handRaisedAt !== null).sort((a, b) => a.handRaisedAt! - b.handRaisedAt!));
 	isFacilitator = $derived(this.me?.role === 'facilitator');
+	round = $derived<RoundView | null>(this.state?.round ?? null);
+	/** My group in the current round, if I am in one (or visiting one). */
+	group = $derived<GroupView | null>(this.round?.groups.find((g) => g.id === this.room) ?? null);
+	nameOf = (userId: string) => this.state?.roster.find((p) => p.userId === userId)?.name ?? 'Someone';
 	myHandUp = $derived(this.state?.roster.some((p) => p.userId === this.me?.userId && p.handRaisedAt !== null) ?? false);
 
 	connect(): () => void {
@@ -60,6 +79,14 @@ export class LiveConvening {
 		socket.on('chat:message', (m) => {
 			if (!this.chat.some((c) => c.id === m.id)) this.chat.push(m);
 		});
+		socket.on('room:changed', (change) => {
+			this.room = change.room;
+			this.chat = change.chat;
+		});
+		socket.on('round:message', (m) => {
+			this.broadcasts.push(m);
+		});
+		socket.on('round:warning', () => (this.windingDown = true));
 		socket.on('reaction:shown', (r) => {
 			const name = this.state?.roster.find((p) => p.userId === r.userId)?.name ?? '';
 			const key = this.#reactionKey++;
@@ -81,6 +108,7 @@ export class LiveConvening {
 		}
 		this.refusal = null;
 		this.me = r.data.me;
+		this.room = r.data.me.room;
 		this.chat = r.data.chat;
 		this.#setState(r.data.state);
 		this.status = 'connected';
@@ -88,6 +116,12 @@ export class LiveConvening {
 
 	#setState(s: ConveningState): void {
 		this.clockOffset = s.serverNow - Date.now();
+		if (!s.round) {
+			this.windingDown = false;
+			this.broadcasts = [];
+		} else if (s.round.status === 'closing') {
+			this.windingDown = true;
+		}
 		this.state = s;
 	}
 
@@ -119,4 +153,13 @@ export class LiveConvening {
 	setPhase = (phase: ConveningPhase) => this.#act('convening:phase', { phase });
 	advance = (index: number) => this.#act('agenda:advance', { index });
 	say = (body: string) => this.#act('chat:send', { body });
+	openRound = (payload: RoundOpenPayload) => this.#act('round:open', payload);
+	broadcast = (message: string) => this.#act('round:broadcast', { message });
+	extend = (minutes: number) => this.#act('round:extend', { minutes });
+	closeRound = (mode: 'now' | 'wind-down') => this.#act('round:close', { mode });
+	move = (userId: string, groupId: string) => this.#act('round:move', { userId, groupId });
+	visit = (groupId: string | null) => this.#act('round:visit', { groupId });
+	choose = (groupId: string) => this.#act('round:choose', { groupId });
+	circle = (action: 'start' | 'done' | 'pass' | 'checkout', groupId?: string) => this.#act(`circle:${action}`, groupId ? { groupId } : {});
+	skip = (userId: string, groupId?: string) => this.#act('circle:skip', groupId ? { userId, groupId } : { userId });
 }

@@ -1,0 +1,96 @@
+/**
+ * A check-in circle in real browsers: a facilitator and three members in separate contexts. The
+ * facilitator opens a circle round, members see their group and the talking piece move as each
+ * hands it on, the round closes and everyone is back in the main room.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
+import { systemClock } from '../../server/clock.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { artifactPath, launchBrowser } from '../helpers/browser.ts';
+
+const POLL = { timeout: 20_000 };
+const MEMBERS = [
+	['mei.tanaka@hearth.example', 'Asia/Singapore'],
+	['arjun.nair@hearth.example', 'Asia/Singapore'],
+	['grace.whitfield@hearth.example', 'America/New_York']
+] as const;
+
+describe('check-in circle in the browser', () => {
+	let s: TestServer;
+	let browser: Browser;
+	let livePath: string;
+
+	beforeAll(async () => {
+		s = await startTestServer({ clock: systemClock });
+		const { cohortId } = await seedDemo(s.db, s.clock);
+		const row = await s.db.kysely
+			.selectFrom('convenings')
+			.select('id')
+			.where('cohort_id', '=', cohortId)
+			.where('starts_at', '=', '2026-12-14T14:00:00.000Z')
+			.executeTakeFirstOrThrow();
+		livePath = `/cohorts/${cohortId}/convenings/${row.id}/live`;
+		browser = await launchBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await s?.stop();
+	});
+
+	async function enter(email: string, timezoneId: string): Promise<Page> {
+		const context = await browser.newContext({ timezoneId, viewport: { width: 1280, height: 900 } });
+		const page = await context.newPage();
+		await page.goto(`${s.url}/login?next=${livePath}`);
+		await page.getByLabel('Email').fill(email);
+		await page.getByLabel('Password').fill(DEMO_PASSWORD);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.waitForURL(/\/live$/);
+		await expect.poll(() => page.getByTestId('connection').textContent(), POLL).toBe('Connected');
+		return page;
+	}
+
+	it('the talking piece goes around the circle and everyone returns at the end', async () => {
+		const fac = await enter('amara.okafor@hearth.example', 'Africa/Lagos');
+		await fac.getByRole('button', { name: 'Go live' }).click();
+		await expect.poll(() => fac.getByTestId('phase').textContent(), POLL).toBe('Live');
+		const members: Page[] = [];
+		for (const [email, zone] of MEMBERS) members.push(await enter(email, zone));
+		await expect.poll(() => fac.getByTestId('roster').locator('li').count(), POLL).toBe(4);
+
+		await fac.locator('summary', { hasText: 'Open a breakout round' }).click();
+		await fac.getByLabel('Grouping').selectOption('random-count');
+		await fac.getByLabel('Number of groups').fill('1');
+		await fac.getByLabel('Prompt').fill('How are you arriving today?');
+		await fac.getByLabel('Speaking order').selectOption('join');
+		await fac.getByRole('button', { name: 'Open the round' }).click();
+
+		for (const m of members) await expect.poll(() => m.getByTestId('my-group').textContent(), POLL).toBe('Group 1');
+		await expect.poll(() => fac.getByTestId('groups').textContent(), POLL).toContain('Not started');
+
+		await members[0]!.getByRole('button', { name: 'Begin the circle' }).click();
+		// In arrival order: Mei, then Arjun, then Grace.
+		for (const [i, speaker] of members.entries()) {
+			await expect.poll(() => speaker.getByText('You hold the talking piece.').count(), POLL).toBe(1);
+			for (const [j, other] of members.entries()) {
+				if (j !== i)
+					await expect
+						.poll(() => other.locator('.seat.speaking').textContent(), POLL)
+						.toContain(['Mei Tanaka', 'Arjun Nair', 'Grace Whitfield'][i]!);
+			}
+			if (i === 1) {
+				await members[0]!.screenshot({ path: artifactPath('circle-member-listening.png'), fullPage: true });
+				await fac.screenshot({ path: artifactPath('circle-facilitator-overview.png'), fullPage: true });
+			}
+			await speaker.getByRole('button', { name: 'Done, pass it on' }).click();
+		}
+		for (const m of members) await expect.poll(() => m.getByText('Everyone has spoken.').count(), POLL).toBeGreaterThan(0);
+		await expect.poll(() => fac.getByTestId('circle-progress').textContent(), POLL).toContain('spoken 3 of 3');
+
+		await fac.getByRole('button', { name: 'Close now' }).click();
+		for (const m of members) await expect.poll(() => m.getByTestId('roster').locator('li').count(), POLL).toBe(4);
+		await members[2]!.screenshot({ path: artifactPath('circle-back-in-main-room.png'), fullPage: true });
+		for (const p of [fac, ...members]) await p.context().close();
+	});
+});
