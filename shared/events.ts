@@ -44,6 +44,8 @@ export interface ClientToServerEvents {
 	'circle:pass': (payload: { groupId?: string }, ack: Ack) => void;
 	'circle:skip': (payload: { userId: string; groupId?: string }, ack: Ack) => void;
 	'circle:reorder': (payload: { groupId: string; order: string[] }, ack: Ack) => void;
+	/** Facilitators: name (or, with null, unname) a group's circle keeper. */
+	'circle:keeper': (payload: { groupId: string; userId: string | null }, ack: Ack) => void;
 	'circle:checkout': (payload: { groupId?: string }, ack: Ack) => void;
 }
 

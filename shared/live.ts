@@ -49,7 +49,11 @@ export const roundOpenPayload = z
 		kind: z.enum(ROUND_KINDS),
 		grouping: z.union([groupingModeSchema, z.object({ kind: z.literal('reuse'), roundId: id }).strict()]),
 		prompt: z.string().trim().max(500, 'Use at most 500 characters for the prompt.').default(''),
-		durationMinutes: z.number().int('Enter whole minutes.').min(1, 'A round lasts at least 1 minute.').max(240, 'A round lasts at most 240 minutes.'),
+		durationMinutes: z
+			.number()
+			.int('Enter whole minutes.')
+			.min(1, 'A round lasts at least 1 minute.')
+			.max(240, 'A round lasts at most 240 minutes.'),
 		circle: z
 			.object({
 				order: z.enum(['random', 'join']).default('random'),
@@ -62,7 +66,9 @@ export const roundOpenPayload = z
 	.strict();
 export type RoundOpenPayload = z.input<typeof roundOpenPayload>;
 
-export const roundBroadcastPayload = z.object({ message: z.string().trim().min(1, 'Write a message.').max(500, 'Use at most 500 characters.') }).strict();
+export const roundBroadcastPayload = z
+	.object({ message: z.string().trim().min(1, 'Write a message.').max(500, 'Use at most 500 characters.') })
+	.strict();
 export const roundExtendPayload = z.object({ minutes: z.number().int().min(1).max(120) }).strict();
 export const roundMovePayload = z.object({ userId: id, groupId: id }).strict();
 export const roundVisitPayload = z.object({ groupId: id.nullable() }).strict();
@@ -70,6 +76,7 @@ export const roundClosePayload = z.object({ mode: z.enum(['now', 'wind-down']) }
 export const roundChoosePayload = z.object({ groupId: id }).strict();
 export const circleGroupPayload = z.object({ groupId: id.optional() }).strict();
 export const circleSkipPayload = z.object({ userId: id, groupId: id.optional() }).strict();
+export const circleKeeperPayload = z.object({ groupId: id, userId: id.nullable() }).strict();
 export const circleReorderPayload = z.object({ groupId: id, order: z.array(id).max(200) }).strict();
 
 export interface CircleView extends CircleProgress {
@@ -85,6 +92,8 @@ export interface GroupView {
 	boardId: string | null;
 	memberIds: string[];
 	circle: CircleView | null;
+	/** The member keeping this group's circle (may skip someone who has gone), if named. */
+	keeperId: string | null;
 }
 
 export interface RoundView {

@@ -16,6 +16,7 @@ import {
 	agendaPayload,
 	chatPayload,
 	circleGroupPayload,
+	circleKeeperPayload,
 	circleReorderPayload,
 	circleSkipPayload,
 	handPayload,
@@ -116,6 +117,7 @@ export function registerLiveHandlers(socket: HearthSocket, deps: { live: LiveSer
 		on(`circle:${action}`, circleGroupPayload, ({ groupId }) => live.circle(socket.id, action, { groupId }));
 	}
 	on('circle:skip', circleSkipPayload, ({ userId, groupId }) => live.circle(socket.id, 'skip', { userId, groupId }));
+	on('circle:keeper', circleKeeperPayload, ({ groupId, userId }) => live.setKeeper(socket.id, groupId, userId));
 	on('circle:reorder', circleReorderPayload, ({ groupId, order }) => live.circle(socket.id, 'reorder', { groupId, order }));
 
 	socket.on('disconnect', () => {

@@ -182,6 +182,7 @@ export function liveService(deps: {
 				id: g.id,
 				name: g.name,
 				boardId: g.boardId,
+				keeperId: g.keeperId,
 				memberIds: [...r.assignments].filter(([, gid]) => gid === g.id).map(([uid]) => uid),
 				circle: g.circle
 					? {
@@ -553,6 +554,7 @@ export function liveService(deps: {
 					position,
 					name: g.name,
 					boardId: null,
+					keeperId: null,
 					circle:
 						input.kind === 'circle'
 							? circleOptions.order === 'random'
@@ -668,7 +670,9 @@ export function liveService(deps: {
 			requireParticipant(person);
 			const groupId = circleGroup(live, person, args.groupId);
 			const now = clock.now();
-			if (action === 'skip' || action === 'reorder') requireFacilitator(person);
+			const keeper = live.round?.groups.find((g) => g.id === groupId)?.keeperId === person.userId;
+			// A named keeper may skip in their own circle; reordering stays with facilitators.
+			if (action === 'reorder' || (action === 'skip' && !keeper)) requireFacilitator(person);
 			await changeCircle(live, groupId, (c) => {
 				switch (action) {
 					case 'start':
@@ -687,6 +691,20 @@ export function liveService(deps: {
 						return circles.reorder(c, args.order ?? []);
 				}
 			});
+		},
+
+		/** Names a member of the group as its circle keeper (null: nobody). */
+		async setKeeper(socketId: string, groupId: string, userId: string | null): Promise<void> {
+			const { live, person } = await current(socketId);
+			requireFacilitator(person);
+			const r = activeRound(live);
+			const group = r.groups.find((g) => g.id === groupId);
+			if (!group?.circle) throw new AppError(ErrorCode.NotFound, 'That group has no circle.');
+			if (userId !== null && r.assignments.get(userId) !== groupId)
+				throw new AppError(ErrorCode.BadRequest, 'The keeper must be in the group.');
+			await rounds.setKeeper(groupId, userId);
+			group.keeperId = userId;
+			announce(live);
 		},
 
 		/** The attendance CSV for facilitators: one row per span. */

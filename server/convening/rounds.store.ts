@@ -8,6 +8,7 @@ export interface StoredGroup {
 	name: string;
 	boardId: string | null;
 	circle: CircleState | null;
+	keeperId: string | null;
 }
 
 export interface StoredRound {
@@ -37,7 +38,8 @@ export function roundsStore({ kysely }: Db) {
 				position: g.position,
 				name: g.name,
 				boardId: g.board_id,
-				circle: g.circle ? (JSON.parse(g.circle) as CircleState) : null
+				circle: g.circle ? (JSON.parse(g.circle) as CircleState) : null,
+				keeperId: g.keeper_id
 			})),
 			assignments: new Map(rows.map((r) => [r.user_id, r.group_id]))
 		};
@@ -101,7 +103,8 @@ export function roundsStore({ kysely }: Db) {
 								position: g.position,
 								name: g.name,
 								board_id: g.boardId,
-								circle: g.circle ? JSON.stringify(g.circle) : null
+								circle: g.circle ? JSON.stringify(g.circle) : null,
+								keeper_id: g.keeperId
 							}))
 						)
 						.execute();
@@ -132,6 +135,9 @@ export function roundsStore({ kysely }: Db) {
 		},
 		async setBoard(groupId: string, boardId: string) {
 			await kysely.updateTable('round_groups').set({ board_id: boardId }).where('id', '=', groupId).execute();
+		},
+		async setKeeper(groupId: string, userId: string | null) {
+			await kysely.updateTable('round_groups').set({ keeper_id: userId }).where('id', '=', groupId).execute();
 		},
 		async setCircle(groupId: string, circle: unknown) {
 			await kysely

@@ -208,6 +208,11 @@ const makeMigrations = (engine: 'sqlite' | 'postgres'): Record<string, Migration
 				.addPrimaryKeyConstraint('round_assignments_pk', ['round_id', 'user_id'])
 				.execute();
 		}
+	},
+	'0005_circle_keepers': {
+		async up(db: Kysely<unknown>) {
+			await db.schema.alterTable('round_groups').addColumn('keeper_id', 'text').execute();
+		}
 	}
 });
 

@@ -177,6 +177,8 @@ export interface RoundGroupsTable {
 	board_id: string | null;
 	/** The check-in circle's state (JSON, shared/circle.ts), for circle rounds. */
 	circle: string | null;
+	/** A member the facilitator named to keep the circle (may skip someone who has gone). */
+	keeper_id: string | null;
 }
 
 export interface RoundAssignmentsTable {

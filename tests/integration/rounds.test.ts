@@ -396,7 +396,7 @@ describe('check-in circles', () => {
 		expect((await circleNow()).phase).toBe('checkout');
 	});
 
-	it('[CC1] facilitators reorder before the start and skip someone who has gone; members may not', async () => {
+	it('[CC1] facilitators reorder before the start and skip someone who has gone; a named keeper may skip; other members may not', async () => {
 		const users = [w.users.member];
 		for (let i = 2; i <= 3; i++) {
 			const { token } = await s.hearth.invites.create(w.users.facilitator, w.cohortA, { role: 'member' });
@@ -450,5 +450,25 @@ describe('check-in circles', () => {
 		const state = (await s.hearth.live.snapshot(w.conveningA))!.round!.groups[0]!.circle!;
 		expect(state.skipped).toEqual([reversed[0]]);
 		expect(state.speaking).toBe(reversed[1]);
+
+		// A circle keeper named by the facilitator may skip; other members may not.
+		const keeperId = reversed[2]!;
+		const other = reversed.find((id) => id !== keeperId && id !== reversed[1])!;
+		expect(await request(sock.get(other)!, 'circle:skip', { userId: reversed[1]! })).toMatchObject({
+			ok: false,
+			error: { code: 'forbidden' }
+		});
+		expect(await request(member, 'circle:keeper', { groupId: group.id, userId: keeperId })).toMatchObject({
+			ok: false,
+			error: { code: 'forbidden' }
+		});
+		expect(await request(fac, 'circle:keeper', { groupId: group.id, userId: w.users.facilitator.id })).toMatchObject({
+			ok: false,
+			error: { code: 'bad_request' }
+		});
+		expect(await request(fac, 'circle:keeper', { groupId: group.id, userId: keeperId })).toEqual({ ok: true, data: null });
+		expect((await s.hearth.live.snapshot(w.conveningA))!.round!.groups[0]!.keeperId).toBe(keeperId);
+		expect(await request(sock.get(keeperId)!, 'circle:skip', { userId: reversed[1]! })).toEqual({ ok: true, data: null });
+		expect((await s.hearth.live.snapshot(w.conveningA))!.round!.groups[0]!.circle!.skipped).toEqual([reversed[0], reversed[1]]);
 	});
 });

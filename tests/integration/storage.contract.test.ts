@@ -35,7 +35,13 @@ const TABLES = [
 	'teams',
 	'users'
 ];
-const MIGRATIONS = [{ name: '0001_foundation' }, { name: '0002_boards' }, { name: '0003_live' }, { name: '0004_rounds' }];
+const MIGRATIONS = [
+	{ name: '0001_foundation' },
+	{ name: '0002_boards' },
+	{ name: '0003_live' },
+	{ name: '0004_rounds' },
+	{ name: '0005_circle_keepers' }
+];
 
 describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine) => {
 	let fresh: Awaited<ReturnType<typeof freshDb>>;

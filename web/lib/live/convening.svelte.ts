@@ -161,5 +161,6 @@ export class LiveConvening {
 	visit = (groupId: string | null) => this.#act('round:visit', { groupId });
 	choose = (groupId: string) => this.#act('round:choose', { groupId });
 	circle = (action: 'start' | 'done' | 'pass' | 'checkout', groupId?: string) => this.#act(`circle:${action}`, groupId ? { groupId } : {});
+	setKeeper = (groupId: string, userId: string | null) => this.#act('circle:keeper', { groupId, userId });
 	skip = (userId: string, groupId?: string) => this.#act('circle:skip', groupId ? { userId, groupId } : { userId });
 }
