@@ -46,7 +46,15 @@ export function createHearth(deps: HearthDeps) {
 	const boards = boardsService({ db, clock, requireAccess, onAccessChanged: accessChanged });
 	const boardServer = createBoardServer({ db, store: boards.store, auth, tokens: boards.tokens, clock, logger, options: config.boards });
 	let realtime: Realtime | undefined;
-	const live = liveService({ db, clock, scheduler, requireAccess, boards, events: liveEvents(() => realtime?.io) });
+	const live = liveService({
+		db,
+		clock,
+		scheduler,
+		requireAccess,
+		boards,
+		events: liveEvents(() => realtime?.io),
+		mediaConfig: { mode: config.livekit ? 'livekit' : 'p2p', ...config.media }
+	});
 
 	const hearth = {
 		config,

@@ -60,6 +60,36 @@ const envSchema = z.object({
 		.min(0, 'must be 0 or more')
 		.max(86_400, 'must be at most 86400')
 		.default(30),
+	ICE_SERVERS: z
+		.string()
+		.transform((v, ctx) => {
+			try {
+				return JSON.parse(v) as unknown;
+			} catch {
+				ctx.addIssue({ code: 'custom', message: 'must be a JSON array of ICE servers' });
+				return z.NEVER;
+			}
+		})
+		.pipe(
+			z.array(
+				z
+					.object({
+						urls: z.union([z.string().regex(/^(stun|turns?):/), z.array(z.string().regex(/^(stun|turns?):/)).min(1)]),
+						username: z.string().optional(),
+						credential: z.string().optional()
+					})
+					.strict(),
+				{ message: 'must be a JSON array like [{"urls":"stun:stun.example.org:3478"}]' }
+			)
+		)
+		.optional(),
+	P2P_MAX_PARTICIPANTS: z.coerce
+		.number({ message: 'must be a number' })
+		.int('must be a whole number')
+		.min(2, 'must be at least 2')
+		.max(12, 'must be at most 12')
+		.default(6),
+	SCREEN_SHARE: z.enum(['facilitators', 'everyone'], { message: 'must be facilitators or everyone' }).default('facilitators'),
 	BOARD_PING_SECONDS: z.coerce
 		.number({ message: 'must be a number' })
 		.int('must be a whole number')
@@ -88,6 +118,11 @@ export interface Config {
 	logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 	sessionDays: number;
 	boards: { idleMs: number; compactEvery: number; pingIntervalMs: number };
+	media: {
+		iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+		maxParticipants: number;
+		screenShare: 'facilitators' | 'everyone';
+	};
 }
 
 export class ConfigError extends Error {
@@ -130,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 				: undefined,
 		logLevel: e.LOG_LEVEL,
 		sessionDays: e.SESSION_DAYS,
+		media: { iceServers: e.ICE_SERVERS ?? [], maxParticipants: e.P2P_MAX_PARTICIPANTS, screenShare: e.SCREEN_SHARE },
 		boards: { idleMs: e.BOARD_IDLE_SECONDS * 1000, compactEvery: e.BOARD_COMPACT_EVERY, pingIntervalMs: e.BOARD_PING_SECONDS * 1000 }
 	};
 }

@@ -3,7 +3,7 @@
  * that receives a Result. Event names are `domain:verb`. Rules with ids in docs/PROTOCOL.md.
  */
 import type { Result } from './errors.ts';
-import type { ChatMessage, ConveningState, JoinResult, Reaction, RoundOpenPayload, RoundView } from './live.ts';
+import type { ChatMessage, ConveningState, JoinResult, MediaSignal, Reaction, RoundOpenPayload, RoundView } from './live.ts';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -37,6 +37,8 @@ export interface ClientToServerEvents {
 	/** Facilitators: drop into a group (or back to the main room with null). */
 	'round:visit': (payload: { groupId: string | null }, ack: Ack) => void;
 	'round:close': (payload: { mode: 'now' | 'wind-down' }, ack: Ack) => void;
+	/** Peer-to-peer video: a WebRTC offer, answer or ICE candidate for someone in the same room. */
+	'media:signal': (payload: { to: string; data: MediaSignal }, ack: Ack) => void;
 	/** Self-select rounds: join a group with room. */
 	'round:choose': (payload: { groupId: string }, ack: Ack) => void;
 	'circle:start': (payload: { groupId?: string }, ack: Ack) => void;
@@ -58,6 +60,8 @@ export interface ServerToClientEvents {
 	'room:changed': (change: { room: string; chat: ChatMessage[] }) => void;
 	/** A facilitator's message to every group. */
 	'round:message': (message: { from: string; body: string; at: string }) => void;
+	/** Peer-to-peer video: a signalling message from someone in the same room. */
+	'media:signal': (signal: { from: string; data: MediaSignal }) => void;
 	/** One minute left in the round. */
 	'round:warning': (warning: { roundId: string; closesAt: string }) => void;
 }

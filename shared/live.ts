@@ -162,10 +162,48 @@ export interface ConveningState {
 	serverNow: number;
 }
 
+export interface MediaConfig {
+	/** 'livekit' when the server has a LiveKit server configured, else peer-to-peer. */
+	mode: 'p2p' | 'livekit';
+	/** STUN/TURN servers for peer-to-peer connections (ICE_SERVERS). */
+	iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+	/** Peer-to-peer rooms hold at most this many people with video (P2P_MAX_PARTICIPANTS). */
+	maxParticipants: number;
+	/** Who may share their screen: facilitators only, or everyone who may speak. */
+	screenShare: 'facilitators' | 'everyone';
+}
+
 export interface JoinResult {
 	state: ConveningState;
 	me: { userId: string; role: Role; room: string; canSpeak: boolean };
 	chat: ChatMessage[];
+	media: MediaConfig;
 }
+
+/** A WebRTC signalling message relayed between two people in the same room (peer-to-peer mode). */
+export const mediaSignalPayload = z
+	.object({
+		to: id,
+		data: z.union([
+			// Within socket.io's 64 KiB message limit (maxHttpBufferSize); real SDPs are a few KiB.
+			z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().max(60_000) }).strict(),
+			z
+				.object({
+					type: z.literal('candidate'),
+					candidate: z
+						.object({
+							candidate: z.string().max(2000),
+							sdpMid: z.string().max(100).nullable().optional(),
+							sdpMLineIndex: z.number().int().min(0).max(1000).nullable().optional(),
+							usernameFragment: z.string().max(200).nullable().optional()
+						})
+						.strict()
+						.nullable()
+				})
+				.strict()
+		])
+	})
+	.strict();
+export type MediaSignal = z.infer<typeof mediaSignalPayload>['data'];
 
 export const MAIN_ROOM = 'main';

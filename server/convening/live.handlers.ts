@@ -22,6 +22,7 @@ import {
 	handPayload,
 	joinPayload,
 	MAIN_ROOM,
+	mediaSignalPayload,
 	phasePayload,
 	reactionPayload,
 	roundBroadcastPayload,
@@ -119,6 +120,29 @@ export function registerLiveHandlers(socket: HearthSocket, deps: { live: LiveSer
 	on('circle:skip', circleSkipPayload, ({ userId, groupId }) => live.circle(socket.id, 'skip', { userId, groupId }));
 	on('circle:keeper', circleKeeperPayload, ({ groupId, userId }) => live.setKeeper(socket.id, groupId, userId));
 	on('circle:reorder', circleReorderPayload, ({ groupId, order }) => live.circle(socket.id, 'reorder', { groupId, order }));
+
+	// [MV2] Signalling is chatty (ICE candidates), so it has its own, larger allowance.
+	let signals = 200;
+	let signalsAt = clock.now();
+	socket.on('media:signal', async (payload: unknown, ack: unknown) => {
+		const reply = typeof ack === 'function' ? (ack as (r: Result<null>) => void) : () => {};
+		const now = clock.now();
+		signals = Math.min(200, signals + ((now - signalsAt) / 1000) * 100);
+		signalsAt = now;
+		if (signals < 1) return reply({ ok: false, error: { code: ErrorCode.RateLimited, message: ERROR_MESSAGES.rate_limited } });
+		signals -= 1;
+		const parsed = mediaSignalPayload.safeParse(payload);
+		if (!parsed.success) return reply({ ok: false, error: { code: ErrorCode.BadRequest, message: ERROR_MESSAGES.bad_request } });
+		try {
+			const { from, sockets } = await live.signalTargets(socket.id, parsed.data.to);
+			socket.to(sockets).emit('media:signal', { from, data: parsed.data.data });
+			reply({ ok: true, data: null });
+		} catch (err) {
+			if (AppError.is(err)) return reply({ ok: false, error: { code: err.code, message: err.message } });
+			logger.error({ err }, 'media signal failed');
+			reply({ ok: false, error: { code: ErrorCode.Internal, message: ERROR_MESSAGES.internal } });
+		}
+	});
 
 	socket.on('disconnect', () => {
 		live.leave(socket.id).catch((err: unknown) => logger.error({ err }, 'leaving on disconnect failed'));

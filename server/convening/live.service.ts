@@ -38,6 +38,7 @@ import {
 	type ConveningPhase,
 	type ConveningState,
 	type JoinResult,
+	type MediaConfig,
 	type Reaction
 } from '../../shared/live.ts';
 import { can, type Role } from '../../shared/roles.ts';
@@ -91,6 +92,8 @@ export function liveService(deps: {
 	requireAccess: RequireAccess;
 	boards: BoardsService;
 	events: LiveEvents;
+	/** What clients need to set up video: peer-to-peer ICE servers and cap, or LiveKit. */
+	mediaConfig: MediaConfig;
 	random?: () => number;
 }) {
 	const { db, clock, scheduler, requireAccess, events } = deps;
@@ -414,7 +417,8 @@ export function liveService(deps: {
 			return {
 				state: stateOf(live),
 				me: { userId: user.id, role, room: person.room, canSpeak: role !== 'observer' },
-				chat: await store.chat(conveningId, person.room, CHAT_HISTORY)
+				chat: await store.chat(conveningId, person.room, CHAT_HISTORY),
+				media: deps.mediaConfig
 			};
 		},
 
@@ -705,6 +709,19 @@ export function liveService(deps: {
 			await rounds.setKeeper(groupId, userId);
 			group.keeperId = userId;
 			announce(live);
+		},
+
+		/**
+		 * [MV2] Peer-to-peer signalling goes only between two connected people in the same room;
+		 * answers the recipient's sockets.
+		 */
+		async signalTargets(socketId: string, to: string): Promise<{ from: string; sockets: string[] }> {
+			const { live, person } = await current(socketId);
+			const target = live.people.get(to);
+			if (!target || target.sockets.size === 0 || target.userId === person.userId)
+				throw new AppError(ErrorCode.NotFound, 'That person is not here.');
+			if (target.room !== person.room) throw new AppError(ErrorCode.Forbidden, 'That person is in another room.');
+			return { from: person.userId, sockets: [...target.sockets] };
 		},
 
 		/** The attendance CSV for facilitators: one row per span. */

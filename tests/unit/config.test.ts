@@ -27,7 +27,8 @@ describe('loadConfig', () => {
 			livekit: undefined,
 			logLevel: 'info',
 			sessionDays: 30,
-			boards: { idleMs: 30_000, compactEvery: 500, pingIntervalMs: 30_000 }
+			boards: { idleMs: 30_000, compactEvery: 500, pingIntervalMs: 30_000 },
+			media: { iceServers: [], maxParticipants: 6, screenShare: 'facilitators' }
 		});
 	});
 
@@ -53,7 +54,10 @@ describe('loadConfig', () => {
 				SESSION_DAYS: '7',
 				BOARD_IDLE_SECONDS: '120',
 				BOARD_COMPACT_EVERY: '50',
-				BOARD_PING_SECONDS: '10'
+				BOARD_PING_SECONDS: '10',
+				ICE_SERVERS: '[{"urls":"stun:stun.example.org:3478"},{"urls":["turn:turn.example.org:3478"],"username":"u","credential":"p"}]',
+				P2P_MAX_PARTICIPANTS: '4',
+				SCREEN_SHARE: 'everyone'
 			})
 		).toEqual({
 			port: 8080,
@@ -65,7 +69,12 @@ describe('loadConfig', () => {
 			livekit: { url: 'wss://media.example.org', apiKey: 'key', apiSecret: 'secret' },
 			logLevel: 'debug',
 			sessionDays: 7,
-			boards: { idleMs: 120_000, compactEvery: 50, pingIntervalMs: 10_000 }
+			boards: { idleMs: 120_000, compactEvery: 50, pingIntervalMs: 10_000 },
+			media: {
+				iceServers: [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org:3478'], username: 'u', credential: 'p' }],
+				maxParticipants: 4,
+				screenShare: 'everyone'
+			}
 		});
 	});
 
@@ -94,6 +103,13 @@ describe('loadConfig', () => {
 		expect(error.problems).toHaveLength(1);
 		expect(error.problems[0]!.startsWith(`${name}: `)).toBe(true);
 		expect(error.message).toContain(name);
+	});
+
+	it('refuses ICE_SERVERS that are not a JSON array of STUN/TURN servers', () => {
+		for (const bad of ['not json', '{"urls":"stun:x"}', '[{"urls":"http://x"}]', '[{"url":"stun:x"}]']) {
+			expect(configError({ ICE_SERVERS: bad }).problems[0]).toMatch(/^ICE_SERVERS: /);
+		}
+		expect(configError({ P2P_MAX_PARTICIPANTS: '40' }).problems).toEqual(['P2P_MAX_PARTICIPANTS: must be at most 12']);
 	});
 
 	it('says what a URL variable must look like', () => {
