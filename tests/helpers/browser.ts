@@ -7,7 +7,8 @@ import { ROOT } from './server.ts';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 
-export async function launchBrowser(): Promise<Browser> {
+/** With `media`, Chromium fakes a camera and microphone and lets peers on loopback connect. */
+export async function launchBrowser(opts: { media?: boolean } = {}): Promise<Browser> {
 	if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
 	return chromium.launch({
 		executablePath: CHROMIUM,
@@ -19,7 +20,8 @@ export async function launchBrowser(): Promise<Browser> {
 			'--no-first-run',
 			'--disable-background-networking',
 			'--disable-component-update',
-			'--disable-sync'
+			'--disable-sync',
+			...(opts.media ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection'] : [])
 		]
 	});
 }

@@ -4,6 +4,7 @@
  * so nothing depends on events missed while offline.
  */
 import { io, type Socket } from 'socket.io-client';
+import { P2PMedia } from '$lib/media/p2p.svelte';
 import type { Result } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/events.ts';
 import type {
@@ -43,6 +44,10 @@ export class LiveConvening {
 	broadcasts = $state<{ from: string; body: string; at: string }[]>([]);
 	/** Set when the round's last minute begins (warning or wind-down). */
 	windingDown = $state(false);
+	/** Peer-to-peer video, once joined (null with LiveKit, which the media work adds). */
+	media = $state.raw<P2PMedia | null>(null);
+	mediaMax = $state(6);
+	mediaScreenShare = $state<'facilitators' | 'everyone'>('facilitators');
 
 	#socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 	#reactionKey = 0;
@@ -55,6 +60,17 @@ export class LiveConvening {
 	round = $derived<RoundView | null>(this.state?.round ?? null);
 	/** My group in the current round, if I am in one (or visiting one). */
 	group = $derived<GroupView | null>(this.round?.groups.find((g) => g.id === this.room) ?? null);
+	/** Everyone connected in my room but me: who my video connects to. */
+	roomPeers = $derived(
+		(this.state?.roster ?? []).filter((p) => p.connected && p.room === this.room && p.userId !== this.me?.userId).map((p) => p.userId)
+	);
+	/** In a listen-only circle, the piece is with someone else: my microphone is held. */
+	mustListen = $derived(
+		!!this.round?.listenOnly &&
+			!!this.group?.circle &&
+			this.group.circle.status === 'open' &&
+			this.group.circle.speaking !== this.me?.userId
+	);
 	nameOf = (userId: string) => this.state?.roster.find((p) => p.userId === userId)?.name ?? 'Someone';
 	myHandUp = $derived(this.state?.roster.some((p) => p.userId === this.me?.userId && p.handRaisedAt !== null) ?? false);
 
@@ -87,6 +103,7 @@ export class LiveConvening {
 			this.broadcasts.push(m);
 		});
 		socket.on('round:warning', () => (this.windingDown = true));
+		socket.on('media:signal', (signal) => void this.media?.receive(signal.from, signal.data));
 		socket.on('reaction:shown', (r) => {
 			const name = this.state?.roster.find((p) => p.userId === r.userId)?.name ?? '';
 			const key = this.#reactionKey++;
@@ -94,6 +111,7 @@ export class LiveConvening {
 			setTimeout(() => (this.reactions = this.reactions.filter((x) => x.key !== key)), 4000);
 		});
 		return () => {
+			this.media?.stop();
 			socket.disconnect();
 			this.#socket = undefined;
 		};
@@ -109,6 +127,11 @@ export class LiveConvening {
 		this.refusal = null;
 		this.me = r.data.me;
 		this.room = r.data.me.room;
+		this.mediaMax = r.data.media.maxParticipants;
+		this.mediaScreenShare = r.data.media.screenShare;
+		if (!this.media && r.data.media.mode === 'p2p') {
+			this.media = new P2PMedia(r.data.me.userId, r.data.media, (to, data) => this.#request('media:signal', { to, data }));
+		}
 		this.chat = r.data.chat;
 		this.#setState(r.data.state);
 		this.status = 'connected';
