@@ -22,6 +22,7 @@ import { createBoardServer } from './boards/board-server.ts';
 import { liveService } from './convening/live.service.ts';
 import { liveEvents, registerLiveHandlers } from './convening/live.handlers.ts';
 import { healthReport } from './http/health.ts';
+import { createMedia } from './media/livekit.ts';
 
 export interface HearthDeps {
 	config: Config;
@@ -40,12 +41,17 @@ export function createHearth(deps: HearthDeps) {
 	// Boards re-check open connections when membership, roles or board policy change [BA2].
 	const accessChanged = (filter: { cohortId?: string; boardId?: string }) => {
 		boardServer.reauthorize(filter).catch((err: unknown) => logger.error({ err }, 'board: re-checking access failed'));
+		// Someone removed from a cohort leaves its LiveKit rooms too [LK5].
+		if (filter.cohortId)
+			media.accessChanged(filter.cohortId).catch((err: unknown) => logger.error({ err }, 'livekit: re-checking access failed'));
 	};
 	const cohorts = cohortsService({ db, clock, requireAccess, onAccessChanged: accessChanged });
 	const invites = invitesService({ db, clock, requireAccess, auth });
 	const boards = boardsService({ db, clock, requireAccess, onAccessChanged: accessChanged });
 	const boardServer = createBoardServer({ db, store: boards.store, auth, tokens: boards.tokens, clock, logger, options: config.boards });
 	let realtime: Realtime | undefined;
+	// LiveKit (when configured): tokens, rooms that follow the convening, webhooks [LK1]-[LK7].
+	const media = createMedia({ livekit: config.livekit, db, clock, logger, requireAccess, snapshot: (id) => live.snapshot(id) });
 	const live = liveService({
 		db,
 		clock,
@@ -53,6 +59,7 @@ export function createHearth(deps: HearthDeps) {
 		requireAccess,
 		boards,
 		events: liveEvents(() => realtime?.io),
+		media: media.rooms,
 		mediaConfig: { mode: config.livekit ? 'livekit' : 'p2p', ...config.media }
 	});
 
@@ -67,6 +74,7 @@ export function createHearth(deps: HearthDeps) {
 		boards,
 		boardServer,
 		live,
+		media,
 		requireAccess,
 		calendar: { cohortIcs },
 		health: () => healthReport(deps),
@@ -76,7 +84,7 @@ export function createHearth(deps: HearthDeps) {
 				auth,
 				logger,
 				config,
-				onConnection: (socket) => registerLiveHandlers(socket, { live, auth, clock, logger })
+				onConnection: (socket) => registerLiveHandlers(socket, { live, auth, clock, logger, media })
 			});
 		},
 		/** Answers upgrades to the board path; false for any other path. */

@@ -3,6 +3,7 @@
  * that receives a Result. Event names are `domain:verb`. Rules with ids in docs/PROTOCOL.md.
  */
 import type { Result } from './errors.ts';
+import type { MediaMutePayload, MediaToken, MediaTokenPayload } from './livekit.ts';
 import type { ChatMessage, ConveningState, JoinResult, MediaSignal, Reaction, RoundOpenPayload, RoundView } from './live.ts';
 
 export const PROTOCOL_VERSION = 2;
@@ -37,6 +38,10 @@ export interface ClientToServerEvents {
 	/** Facilitators: drop into a group (or back to the main room with null). */
 	'round:visit': (payload: { groupId: string | null }, ack: Ack) => void;
 	'round:close': (payload: { mode: 'now' | 'wind-down' }, ack: Ack) => void;
+	/** LiveKit video: a token for the room you are in (facilitators: any room, optionally hidden); `unavailable` when video runs peer-to-peer. */
+	'media:token': (payload: MediaTokenPayload, ack: Ack<MediaToken>) => void;
+	/** LiveKit video, facilitators: mute someone's published microphone (or camera, screen share). */
+	'media:mute': (payload: MediaMutePayload, ack: Ack<{ muted: number }>) => void;
 	/** Peer-to-peer video: a WebRTC offer, answer or ICE candidate for someone in the same room. */
 	'media:signal': (payload: { to: string; data: MediaSignal }, ack: Ack) => void;
 	/** Self-select rounds: join a group with room. */

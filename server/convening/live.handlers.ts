@@ -35,9 +35,11 @@ import {
 	type ChatMessage
 } from '../../shared/live.ts';
 import { fieldErrors } from '../../shared/schemas.ts';
+import { mediaMutePayload, mediaTokenPayload } from '../../shared/livekit.ts';
 import type { Clock } from '../clock.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { LiveService } from './live.service.ts';
+import { PEER_TO_PEER_MESSAGE, type Media } from '../media/livekit.ts';
 
 type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type HearthIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -47,7 +49,10 @@ export const chatRoom = (conveningId: string, room: string) => `conv:${convening
 
 const RATE = { perSecond: 10, burst: 30 };
 
-export function registerLiveHandlers(socket: HearthSocket, deps: { live: LiveService; auth: AuthService; clock: Clock; logger: Logger }) {
+export function registerLiveHandlers(
+	socket: HearthSocket,
+	deps: { live: LiveService; auth: AuthService; clock: Clock; logger: Logger; media?: Media }
+) {
 	const { live, clock, logger } = deps;
 	let tokens = RATE.burst;
 	let refilledAt = clock.now();
@@ -120,6 +125,19 @@ export function registerLiveHandlers(socket: HearthSocket, deps: { live: LiveSer
 	on('circle:skip', circleSkipPayload, ({ userId, groupId }) => live.circle(socket.id, 'skip', { userId, groupId }));
 	on('circle:keeper', circleKeeperPayload, ({ groupId, userId }) => live.setKeeper(socket.id, groupId, userId));
 	on('circle:reorder', circleReorderPayload, ({ groupId, order }) => live.circle(socket.id, 'reorder', { groupId, order }));
+
+	// LiveKit video [LK1][LK5]: the convening is the one this socket joined (the `conv:<id>` room convening:join put it in).
+	const joinedConvening = () => [...socket.rooms].find((r) => r.startsWith('conv:') && !r.includes(':room:'))?.slice('conv:'.length);
+	const livekit = () => {
+		if (!deps.media?.enabled) throw new AppError(ErrorCode.Unavailable, PEER_TO_PEER_MESSAGE);
+		return deps.media;
+	};
+	on('media:token', mediaTokenPayload, ({ room, hidden }) =>
+		livekit().token({ userId: socket.data.userId, conveningId: joinedConvening(), room, hidden })
+	);
+	on('media:mute', mediaMutePayload, ({ userId, source }) =>
+		livekit().mute({ actorId: socket.data.userId, conveningId: joinedConvening(), userId, source })
+	);
 
 	// [MV2] Signalling is chatty (ICE candidates), so it has its own, larger allowance.
 	let signals = 200;

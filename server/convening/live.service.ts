@@ -52,6 +52,7 @@ import { conveningsStore, type Convening } from '../cohorts/convenings.store.ts'
 import { liveStore } from './live.store.ts';
 import { roundsStore, type StoredRound } from './rounds.store.ts';
 import type { BoardsService } from '../boards/boards.service.ts';
+import type { MediaRooms } from '../media/livekit.ts';
 
 interface Person {
 	userId: string;
@@ -94,6 +95,8 @@ export function liveService(deps: {
 	events: LiveEvents;
 	/** What clients need to set up video: peer-to-peer ICE servers and cap, or LiveKit. */
 	mediaConfig: MediaConfig;
+	/** Media hook: LiveKit rooms follow rounds and circles [LK3][LK4]; absent or a no-op without LiveKit. */
+	media?: MediaRooms;
 	random?: () => number;
 }) {
 	const { db, clock, scheduler, requireAccess, events } = deps;
@@ -255,6 +258,9 @@ export function liveService(deps: {
 		r.closedAt = iso(clock.now());
 		await rounds.setTimes(r.id, { status: r.status, deadlineAt: r.deadlineAt, closesAt: r.closesAt, closedAt: r.closedAt });
 		live.round = null;
+		// media hook [LK3]: the groups' LiveKit rooms go away.
+		const closedGroups = r.groups.map((g) => g.id);
+		deps.media?.roundClosed(live.convening.id, closedGroups);
 		for (const p of live.people.values()) p.visiting = null;
 		await relocate(live);
 		announce(live);
@@ -287,9 +293,20 @@ export function liveService(deps: {
 		if (!result.ok)
 			throw new AppError(result.code === 'not_holder' ? ErrorCode.Forbidden : ErrorCode.Conflict, CIRCLE_MESSAGES[result.code]);
 		if (result.state === group.circle) return;
+		const holderBefore = group.circle.holder; // media hook [LK4]
 		group.circle = result.state;
 		await rounds.setCircle(group.id, group.circle);
+		mediaSpeaker(live, group.id, holderBefore); // media hook [LK4]
 		announce(live);
+	}
+
+	/** Media hook [LK4]: tells the media layer a circle's holder changed (in listen-only circles only they speak). */
+	function mediaSpeaker(live: Live, groupId: string, holderBefore: string | null): void {
+		const r = live.round;
+		const circle = r?.groups.find((g) => g.id === groupId)?.circle;
+		if (!deps.media || !r || !circle || circle.holder === holderBefore) return;
+		const memberIds = [...r.assignments].filter(([, gid]) => gid === groupId).map(([uid]) => uid);
+		deps.media.speakerChanged(live.convening.id, groupId, circle.holder, memberIds, r.options.listenOnly);
 	}
 
 	/** The group a circle action means: the one named (facilitators), else the actor's own. */
@@ -341,16 +358,20 @@ export function liveService(deps: {
 		if (old?.circle && from !== groupId) {
 			const left = circles.leave(old.circle, userId, now);
 			if (left.ok) {
+				const holderBefore = old.circle.holder; // media hook [LK4]
 				old.circle = left.state;
 				await rounds.setCircle(old.id, old.circle);
+				mediaSpeaker(live, old.id, holderBefore); // media hook [LK4]
 			}
 		}
 		const next = r.groups.find((g) => g.id === groupId);
 		if (next?.circle && from !== groupId) {
 			const joined = next.circle.order.includes(userId) ? circles.rejoin(next.circle, userId) : circles.join(next.circle, userId);
 			if (joined.ok) {
+				const holderBefore = next.circle.holder; // media hook [LK4]
 				next.circle = joined.state;
 				await rounds.setCircle(next.id, next.circle);
+				mediaSpeaker(live, next.id, holderBefore); // media hook [LK4]
 			}
 		}
 	}
@@ -440,8 +461,10 @@ export function liveService(deps: {
 				if (group?.circle) {
 					const left = circles.leave(group.circle, at.userId, clock.now());
 					if (left.ok && left.state !== group.circle) {
+						const holderBefore = group.circle.holder; // media hook [LK4]
 						group.circle = left.state;
 						await rounds.setCircle(group.id, group.circle);
+						mediaSpeaker(live, group.id, holderBefore); // media hook [LK4]
 					}
 				}
 			}
@@ -589,6 +612,9 @@ export function liveService(deps: {
 			}
 			live.round = round;
 			schedule(live);
+			// media hook [LK3]: each group gets its LiveKit room.
+			const openedGroups = round.groups.map((g) => g.id);
+			deps.media?.roundOpened(c.id, openedGroups);
 			await relocate(live);
 			announce(live);
 			return roundView(live)!;

@@ -213,6 +213,22 @@ const makeMigrations = (engine: 'sqlite' | 'postgres'): Record<string, Migration
 		async up(db: Kysely<unknown>) {
 			await db.schema.alterTable('round_groups').addColumn('keeper_id', 'text').execute();
 		}
+	},
+	// Media presence from LiveKit webhooks: one span per LiveKit participant session, next to attendance.
+	'0006_media': {
+		async up(db: Kysely<unknown>) {
+			await db.schema
+				.createTable('media_presence')
+				.addColumn('id', 'text', (c) => c.primaryKey())
+				.addColumn('convening_id', 'text', (c) => c.notNull().references('convenings.id').onDelete('cascade'))
+				.addColumn('room', 'text', (c) => c.notNull())
+				.addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+				.addColumn('participant_sid', 'text', (c) => c.notNull().unique())
+				.addColumn('joined_at', 'text', (c) => c.notNull())
+				.addColumn('left_at', 'text')
+				.execute();
+			await db.schema.createIndex('media_presence_convening').on('media_presence').columns(['convening_id', 'user_id']).execute();
+		}
 	}
 });
 

@@ -188,6 +188,19 @@ export interface RoundAssignmentsTable {
 	group_id: string | null;
 }
 
+/** A LiveKit participant session in one room, from webhooks (participant_joined / participant_left). */
+export interface MediaPresenceTable {
+	id: string;
+	convening_id: string;
+	/** The Hearth room: `main` or a breakout group's id. */
+	room: string;
+	user_id: string;
+	/** LiveKit's id for this connection; a retried webhook carries the same one. */
+	participant_sid: string;
+	joined_at: string;
+	left_at: string | null;
+}
+
 export interface Database {
 	users: UsersTable;
 	sessions: SessionsTable;
@@ -208,4 +221,5 @@ export interface Database {
 	rounds: RoundsTable;
 	round_groups: RoundGroupsTable;
 	round_assignments: RoundAssignmentsTable;
+	media_presence: MediaPresenceTable;
 }

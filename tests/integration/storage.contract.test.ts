@@ -26,6 +26,7 @@ const TABLES = [
 	'convening_live',
 	'convenings',
 	'invites',
+	'media_presence',
 	'memberships',
 	'round_assignments',
 	'round_groups',
@@ -40,7 +41,8 @@ const MIGRATIONS = [
 	{ name: '0002_boards' },
 	{ name: '0003_live' },
 	{ name: '0004_rounds' },
-	{ name: '0005_circle_keepers' }
+	{ name: '0005_circle_keepers' },
+	{ name: '0006_media' }
 ];
 
 describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine) => {
