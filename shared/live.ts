@@ -184,12 +184,15 @@ export interface JoinResult {
 export const mediaSignalPayload = z
 	.object({
 		to: id,
+		// `sid` names the sender's connection to this peer: a new one means "start over", so two
+		// sides never renegotiate across a connection one of them has already dropped.
 		data: z.union([
 			// Within socket.io's 64 KiB message limit (maxHttpBufferSize); real SDPs are a few KiB.
-			z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().max(60_000) }).strict(),
+			z.object({ type: z.enum(['offer', 'answer']), sid: z.string().min(1).max(40), sdp: z.string().max(60_000) }).strict(),
 			z
 				.object({
 					type: z.literal('candidate'),
+					sid: z.string().min(1).max(40),
 					candidate: z
 						.object({
 							candidate: z.string().max(2000),

@@ -50,18 +50,22 @@ describe('peer-to-peer signalling', () => {
 		});
 		const mel = await joined(w.users.member);
 		const got = nextEvent(mel.socket, 'media:signal');
-		expect(await request(fac.socket, 'media:signal', { to: w.users.member.id, data: { type: 'offer', sdp: 'v=0 fake' } })).toEqual({
+		expect(
+			await request(fac.socket, 'media:signal', { to: w.users.member.id, data: { type: 'offer', sid: 's1', sdp: 'v=0 fake' } })
+		).toEqual({
 			ok: true,
 			data: null
 		});
-		expect(await got).toEqual({ from: w.users.facilitator.id, data: { type: 'offer', sdp: 'v=0 fake' } });
+		expect(await got).toEqual({ from: w.users.facilitator.id, data: { type: 'offer', sid: 's1', sdp: 'v=0 fake' } });
 		const cand = nextEvent(fac.socket, 'media:signal');
 		const candidate = { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
-		expect(await request(mel.socket, 'media:signal', { to: w.users.facilitator.id, data: { type: 'candidate', candidate } })).toEqual({
+		expect(
+			await request(mel.socket, 'media:signal', { to: w.users.facilitator.id, data: { type: 'candidate', sid: 's2', candidate } })
+		).toEqual({
 			ok: true,
 			data: null
 		});
-		expect((await cand).data).toEqual({ type: 'candidate', candidate });
+		expect((await cand).data).toEqual({ type: 'candidate', sid: 's2', candidate });
 	});
 
 	it('[MV2] refuses signalling to someone in another room, someone absent, and malformed messages', async () => {
@@ -77,19 +81,22 @@ describe('peer-to-peer signalling', () => {
 		expect(r.ok).toBe(true);
 		let leaked = false;
 		second.socket.on('media:signal', () => (leaked = true));
-		expect(await request(mel.socket, 'media:signal', { to: extra.id, data: { type: 'offer', sdp: 'x' } })).toMatchObject({
+		expect(await request(mel.socket, 'media:signal', { to: extra.id, data: { type: 'offer', sid: 's', sdp: 'x' } })).toMatchObject({
 			ok: false,
 			error: { code: 'forbidden' }
 		});
-		expect(await request(mel.socket, 'media:signal', { to: w.users.observer.id, data: { type: 'offer', sdp: 'x' } })).toMatchObject({
+		expect(
+			await request(mel.socket, 'media:signal', { to: w.users.observer.id, data: { type: 'offer', sid: 's', sdp: 'x' } })
+		).toMatchObject({
 			ok: false,
 			error: { code: 'not_found' }
 		});
 		for (const bad of [
-			{ to: extra.id, data: { type: 'offer' } },
-			{ to: extra.id, data: { type: 'offer', sdp: 'x'.repeat(60_001) } },
+			{ to: extra.id, data: { type: 'offer', sid: 's' } },
+			{ to: extra.id, data: { type: 'offer', sdp: 'no sid' } },
+			{ to: extra.id, data: { type: 'offer', sid: 's', sdp: 'x'.repeat(60_001) } },
 			{ to: extra.id, data: { type: 'bye' } },
-			{ to: 5, data: { type: 'answer', sdp: 'x' } }
+			{ to: 5, data: { type: 'answer', sid: 's', sdp: 'x' } }
 		]) {
 			expect(await request(mel.socket, 'media:signal', bad)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
 		}

@@ -19,6 +19,9 @@ type Send = (to: string, data: MediaSignal) => Promise<unknown>;
 
 class PeerLink {
 	readonly pc: RTCPeerConnection;
+	/** This side's name for the connection; the other side's, once heard. */
+	readonly sid = Math.random().toString(36).slice(2, 12);
+	remoteSid: string | null = null;
 	#makingOffer = false;
 	#ignoreOffer = false;
 
@@ -35,7 +38,7 @@ class PeerLink {
 				this.#makingOffer = true;
 				await this.pc.setLocalDescription();
 				const d = this.pc.localDescription;
-				if (d && (d.type === 'offer' || d.type === 'answer')) await this.send(this.userId, { type: d.type, sdp: d.sdp });
+				if (d && (d.type === 'offer' || d.type === 'answer')) await this.send(this.userId, { type: d.type, sid: this.sid, sdp: d.sdp });
 			} catch {
 				// A failed negotiation is retried by the next negotiationneeded or the other side's offer.
 			} finally {
@@ -46,6 +49,7 @@ class PeerLink {
 			const c = candidate?.toJSON();
 			void this.send(this.userId, {
 				type: 'candidate',
+				sid: this.sid,
 				candidate: c ? { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } : null
 			});
 		};
@@ -79,7 +83,7 @@ class PeerLink {
 		if (data.type === 'offer') {
 			await this.pc.setLocalDescription();
 			const d = this.pc.localDescription;
-			if (d && d.type === 'answer') await this.send(this.userId, { type: 'answer', sdp: d.sdp });
+			if (d && d.type === 'answer') await this.send(this.userId, { type: 'answer', sid: this.sid, sdp: d.sdp });
 		}
 	}
 
@@ -173,14 +177,16 @@ export class P2PMedia {
 			this.peers.delete(id);
 			this.#meters.delete(id);
 		}
-		for (const id of wanted) {
-			if (this.#links.has(id)) continue;
-			const link = new PeerLink(id, this.me < id, { iceServers: this.config.iceServers }, this.send, (l) => this.#changed(l));
-			this.#links.set(id, link);
-			this.peers.set(id, { userId: id, stream: null, state: 'new' });
-			// Whoever has tracks offers them (negotiationneeded); the other side answers.
-			this.#sendTracks(link);
-		}
+		for (const id of wanted) if (!this.#links.has(id)) this.#newLink(id);
+	}
+
+	#newLink(id: string): PeerLink {
+		const link = new PeerLink(id, this.me < id, { iceServers: this.config.iceServers }, this.send, (l) => this.#changed(l));
+		this.#links.set(id, link);
+		this.peers.set(id, { userId: id, stream: null, state: 'new' });
+		// Whoever has tracks offers them (negotiationneeded); the other side answers.
+		this.#sendTracks(link);
+		return link;
 	}
 
 	/** Whether this room is over the peer-to-peer cap (video then needs a LiveKit server). */
@@ -195,8 +201,16 @@ export class P2PMedia {
 	}
 
 	async receive(from: string, data: MediaSignal): Promise<void> {
-		const link = this.#links.get(from);
+		let link = this.#links.get(from);
 		if (!link) return;
+		if (link.remoteSid !== null && link.remoteSid !== data.sid) {
+			// The other side started a new connection (it dropped ours, for example while rooms changed):
+			// start over too, rather than renegotiating a connection that no longer exists there.
+			if (data.type !== 'offer') return;
+			link.close();
+			link = this.#newLink(from);
+		}
+		link.remoteSid = data.sid;
 		try {
 			await link.receive(data);
 		} catch {

@@ -1,0 +1,177 @@
+/**
+ * A board open in the browser: the Y.Doc synced by the stock y-websocket provider (the session
+ * cookie authenticates it), the typed BoardDoc over it, awareness (names, colours, cursors,
+ * selections), per-user undo (only this session's own changes), and the map's loops, numbered
+ * stably as the map changes.
+ */
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { BoardDoc, type BoardElement, type Link, type Variable } from '$shared/board-doc.ts';
+import { findLoopsLimited, numberLoops, readLoop, type TracedLoop } from '$shared/loops.ts';
+
+export type BoardStatus = 'connecting' | 'synced' | 'reconnecting' | 'closed';
+
+export interface Presence {
+	clientId: number;
+	name: string;
+	color: string;
+	cursor: { x: number; y: number } | null;
+	selection: string[];
+	viewport: { x: number; y: number; scale: number } | null;
+}
+
+export interface ShownLoop {
+	key: string;
+	label: string;
+	type: 'R' | 'B' | 'U';
+	delayed: boolean;
+	reading: string;
+	linkIds: string[];
+	variableIds: string[];
+}
+
+/** The UI shows at most this many loops, with "and N more" (dense maps have hundreds). */
+export const LOOP_LIMIT = 60;
+
+const CLOSE_REASONS: Record<number, string> = {
+	4401: 'Your sign-in has ended. Please sign in again.',
+	4403: 'Your access to this board was withdrawn.',
+	4404: 'This board does not exist, or is not shared with you.'
+};
+
+export class BoardSession {
+	status = $state<BoardStatus>('connecting');
+	closedReason = $state<string | null>(null);
+	elements = $state.raw<BoardElement[]>([]);
+	loops = $state.raw<ShownLoop[]>([]);
+	moreLoops = $state(false);
+	others = $state.raw<Presence[]>([]);
+	canUndo = $state(false);
+	canRedo = $state(false);
+
+	readonly doc = new Y.Doc();
+	readonly board: BoardDoc;
+	/** This session's edits carry this origin: the undo manager tracks exactly them. */
+	readonly origin = { session: true };
+	#provider: WebsocketProvider | undefined;
+	#undo: Y.UndoManager;
+	// The last numbering (loop key → label), only read to keep labels stable; never rendered.
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity
+	#numbering = new Map<string, string>();
+	#initialised = false;
+
+	constructor(
+		readonly boardId: string,
+		readonly me: { name: string; color: string },
+		readonly canWrite: boolean
+	) {
+		this.board = new BoardDoc(this.doc, { origin: this.origin });
+		this.#undo = this.board.createUndoManager(this.origin, { captureTimeout: 400 });
+		const refreshUndo = () => {
+			this.canUndo = this.#undo.undoStack.length > 0;
+			this.canRedo = this.#undo.redoStack.length > 0;
+		};
+		this.#undo.on('stack-item-added', refreshUndo);
+		this.#undo.on('stack-item-popped', refreshUndo);
+		this.board.observe(() => this.#refresh());
+	}
+
+	variables = $derived(this.elements.filter((e): e is Variable => e.kind === 'variable'));
+	links = $derived(this.elements.filter((e): e is Link => e.kind === 'link'));
+
+	connect(): () => void {
+		const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/yjs`;
+		const provider = new WebsocketProvider(url, this.boardId, this.doc, { disableBc: true });
+		this.#provider = provider;
+		provider.awareness.setLocalStateField('user', this.me);
+		provider.on('sync', (synced: boolean) => {
+			if (!synced) return;
+			this.status = 'synced';
+			// Only after the first sync: an empty local copy is not an empty board.
+			if (!this.#initialised && this.canWrite) {
+				this.#initialised = true;
+				this.board.init('init');
+			}
+			this.#refresh();
+		});
+		provider.on('status', ({ status }: { status: string }) => {
+			if (status === 'disconnected' && this.status !== 'closed') this.status = 'reconnecting';
+			if (status === 'connected' && this.status === 'reconnecting') this.status = provider.synced ? 'synced' : 'connecting';
+		});
+		provider.on('closed', ({ code }: { code: number }) => {
+			this.status = 'closed';
+			this.closedReason = CLOSE_REASONS[code] ?? 'The board closed the connection.';
+		});
+		const onAwareness = () => {
+			const out: Presence[] = [];
+			for (const [clientId, state] of provider.awareness.getStates()) {
+				if (clientId === this.doc.clientID) continue;
+				const s = state as {
+					user?: { name?: string; color?: string };
+					cursor?: Presence['cursor'];
+					selection?: string[];
+					viewport?: Presence['viewport'];
+				};
+				if (!s.user?.name) continue;
+				out.push({
+					clientId,
+					name: s.user.name,
+					color: s.user.color ?? '#b5532c',
+					cursor: s.cursor ?? null,
+					selection: Array.isArray(s.selection) ? s.selection : [],
+					viewport: s.viewport ?? null
+				});
+			}
+			this.others = out;
+		};
+		provider.awareness.on('change', onAwareness);
+		return () => {
+			provider.awareness.off('change', onAwareness);
+			provider.destroy();
+			this.#undo.destroy();
+			this.doc.destroy();
+		};
+	}
+
+	#refresh(): void {
+		this.elements = this.board.elements();
+		const graph = this.board.toGraph();
+		const { loops, truncated } = findLoopsLimited(graph, { limit: LOOP_LIMIT });
+		this.#numbering = numberLoops(this.#numbering, loops);
+		// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup
+		const labels = new Map(this.board.variables().map((v) => [v.id, v.label || 'Untitled']));
+		this.loops = loops
+			.map((loop: TracedLoop) => ({
+				key: loop.key,
+				label: this.#numbering.get(loop.key) ?? '?',
+				type: loop.type,
+				delayed: loop.delayed,
+				reading: readLoop(loop, labels),
+				linkIds: loop.links.map((l) => l.id ?? '').filter(Boolean),
+				variableIds: [...loop.nodes]
+			}))
+			.sort((a, b) => a.label.localeCompare(b.label, 'en', { numeric: true }));
+		this.moreLoops = truncated;
+	}
+
+	setCursor(cursor: { x: number; y: number } | null): void {
+		this.#provider?.awareness.setLocalStateField('cursor', cursor);
+	}
+	setSelection(ids: string[]): void {
+		this.#provider?.awareness.setLocalStateField('selection', ids);
+	}
+	setViewport(viewport: Presence['viewport']): void {
+		this.#provider?.awareness.setLocalStateField('viewport', viewport);
+	}
+
+	undo(): void {
+		this.#undo.undo();
+	}
+	redo(): void {
+		this.#undo.redo();
+	}
+	/** Ends the current undo step, so the next edit is undone separately. */
+	stopCapturing(): void {
+		this.#undo.stopCapturing();
+	}
+}
