@@ -376,7 +376,7 @@ describe('board pages', () => {
 	});
 
 	describe("a board's page", () => {
-		it('shows the record, says where the editor is, and links back', async () => {
+		it('shows the record, links to the map editor, and links back', async () => {
 			clock.set(Date.parse('2026-12-05T10:00:00Z'));
 			const board = await make(w.users.facilitator, { title: 'Record shown', writePolicy: 'facilitators', conveningId: w.conveningA });
 			const res = await v.member.get(page(board.id));
@@ -389,7 +389,8 @@ describe('board pages', () => {
 			expect(html).toContain('Sat, 5 Dec 2026, 18:01'); // created, in Singapore
 			expect(testText(html, 'board-access')).toBe('View only, by who may edit this board.');
 			expect(testText(html, 'board-state')).toBe('In use');
-			expect(html).toContain('The map editor arrives with the systems-map work.');
+			expect(html).toContain(`href="/cohorts/${w.cohortA}/boards/${board.id}/map"`);
+			expect(html).toContain('View the map');
 			expect(html).toContain(`href="${list}"`);
 			const fac = await (await v.facilitator.get(page(board.id))).text();
 			expect(testText(fac, 'board-access')).toBe('You can edit this board.');

@@ -1,0 +1,99 @@
+/**
+ * Two people on one systems map in real browsers: one draws three variables and links closing a
+ * loop; the other sees it live, named B1 (balancing) in the loop list; per-user undo takes back
+ * only the undoer's own change.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
+import { systemClock } from '../../server/clock.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { artifactPath, launchBrowser } from '../helpers/browser.ts';
+
+const POLL = { timeout: 20_000 };
+
+describe('systems map editor in the browser', () => {
+	let s: TestServer;
+	let browser: Browser;
+	let mapPath: string;
+
+	beforeAll(async () => {
+		s = await startTestServer({ clock: systemClock });
+		const seeded = await seedDemo(s.db, s.clock);
+		const fac = await s.db.kysely.selectFrom('users').select('id').where('email', '=', seeded.facilitatorEmail).executeTakeFirstOrThrow();
+		const user = (await s.hearth.auth.userForSession((await s.hearth.auth.createSession(fac.id)).token))!;
+		const board = await s.hearth.boards.create(user, seeded.cohortId, { title: 'Why teachers leave' });
+		mapPath = `/cohorts/${seeded.cohortId}/boards/${board.id}/map`;
+		browser = await launchBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await s?.stop();
+	});
+
+	async function open(email: string): Promise<Page> {
+		const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+		const page = await context.newPage();
+		await page.goto(`${s.url}/login?next=${encodeURIComponent(mapPath)}`);
+		await page.getByLabel('Email').fill(email);
+		await page.getByLabel('Password').fill(DEMO_PASSWORD);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.waitForURL(new RegExp(`${mapPath}$`));
+		await expect.poll(() => page.getByTestId('board-status').textContent(), POLL).toBe('Saved and live');
+		return page;
+	}
+
+	async function addVariable(page: Page, label: string, x: number, y: number) {
+		const box = (await page.getByTestId('map-canvas').boundingBox())!;
+		await page.mouse.dblclick(box.x + x, box.y + y);
+		const input = page.getByLabel('Variable name');
+		await input.fill(label);
+		await input.press('Enter');
+		await expect.poll(() => page.locator(`[data-testid=variable][data-label="${label}"]`).count(), POLL).toBe(1);
+	}
+
+	async function link(page: Page, from: string, to: string) {
+		const handle = page.locator(`[data-testid=variable][data-label="${from}"] [data-testid=link-handle]`);
+		const h = (await handle.boundingBox())!;
+		const t = (await page.locator(`[data-testid=variable][data-label="${to}"] rect`).boundingBox())!;
+		await page.mouse.move(h.x + h.width / 2, h.y + h.height / 2);
+		await page.mouse.down();
+		await page.mouse.move(t.x + t.width / 2, t.y + t.height / 2, { steps: 8 });
+		await page.mouse.up();
+	}
+
+	it('one draws a balancing loop; the other sees B1 live; undo takes back only your own change', async () => {
+		const mei = await open('mei.tanaka@hearth.example');
+		const arjun = await open('arjun.nair@hearth.example');
+
+		await addVariable(mei, 'Workload', 300, 150);
+		await addVariable(mei, 'Stress', 560, 330);
+		await addVariable(mei, 'Productivity', 200, 420);
+		await link(mei, 'Workload', 'Stress');
+		await link(mei, 'Stress', 'Productivity');
+		await link(mei, 'Productivity', 'Workload');
+		await expect.poll(() => mei.getByTestId('link').count(), POLL).toBe(3);
+		// The last link is selected: make it an opposite-direction link (more productivity, less workload).
+		await mei.getByRole('button', { name: '− opposite' }).click();
+
+		await expect.poll(() => arjun.getByTestId('loop-label').allTextContents(), POLL).toEqual(['B1']);
+		const reading = await arjun.getByTestId('loops').textContent();
+		// The reading starts at whichever variable sorts first; the opposite link reads either way.
+		expect(reading).toMatch(/As Productivity rises, Workload falls|raises Productivity, which lowers Workload/);
+		expect(reading).toContain('balancing');
+		expect(await arjun.locator('[data-testid=link][data-polarity="-"]').count()).toBe(1);
+		await mei.screenshot({ path: artifactPath('map-balancing-loop.png') });
+
+		// Arjun adds his own variable; Mei's undo takes back only her last change (the polarity).
+		await addVariable(arjun, 'Rest', 750, 150);
+		await expect.poll(() => mei.locator('[data-testid=variable][data-label="Rest"]').count(), POLL).toBe(1);
+		await mei.getByRole('button', { name: 'Undo' }).click();
+		await expect.poll(() => arjun.getByTestId('loop-label').allTextContents(), POLL).toEqual(['R1']);
+		expect(await arjun.locator('[data-testid=variable][data-label="Rest"]').count()).toBe(1);
+		expect(await mei.locator('[data-testid=variable][data-label="Rest"]').count()).toBe(1);
+		expect(await arjun.getByTestId('variable').count()).toBe(4);
+		await arjun.screenshot({ path: artifactPath('map-after-undo.png') });
+		await mei.context().close();
+		await arjun.context().close();
+	});
+});
