@@ -24,7 +24,9 @@ export const boardCreateSchema = z.object({
 	title: z.string().trim().min(1, 'Give the board a title.').max(120, 'Use at most 120 characters.'),
 	writePolicy: z.enum(WRITE_POLICIES, { message: 'Choose who may edit.' }).default('cohort'),
 	conveningId: z.string().max(100).optional(),
-	groupId: z.string().max(100).optional()
+	groupId: z.string().max(100).optional(),
+	/** Start from a template (shared/templates.ts id). */
+	template: z.string().max(100).optional()
 });
 export type BoardCreateInput = z.infer<typeof boardCreateSchema>;
 

@@ -54,6 +54,8 @@ export const roundOpenPayload = z
 			.int('Enter whole minutes.')
 			.min(1, 'A round lasts at least 1 minute.')
 			.max(240, 'A round lasts at most 240 minutes.'),
+		/** Each group's board starts from this template (shared/templates.ts id). */
+		boardTemplate: z.string().max(100).optional(),
 		circle: z
 			.object({
 				order: z.enum(['random', 'join']).default('random'),

@@ -13,6 +13,9 @@ import { conveningsStore } from '../cohorts/convenings.store.ts';
 import { boardAccess, type BoardAccess } from './board-access.ts';
 import { boardTokens, type BoardTokens } from './board-tokens.ts';
 import { boardsStore, serverSecret, type Board } from './boards.store.ts';
+import * as Y from 'yjs';
+import { BoardDoc } from '../../shared/board-doc.ts';
+import { templateById } from '../../shared/templates.ts';
 
 export interface BoardView extends Board {
 	access: Exclude<BoardAccess, 'none'>;
@@ -60,6 +63,9 @@ export function boardsService(deps: {
 			// Members make boards anyone in the cohort may edit; other policies are a facilitator's call.
 			if (role !== 'facilitator' && r.data.writePolicy !== 'cohort') throw new AppError(ErrorCode.Forbidden);
 			if (r.data.conveningId && !(await convenings.byId(cohortId, r.data.conveningId))) throw new AppError(ErrorCode.NotFound);
+			const template = r.data.template ? templateById(r.data.template) : undefined;
+			if (r.data.template && !template)
+				throw new AppError(ErrorCode.BadRequest, 'Choose a template from the list.', { template: 'Choose a template from the list.' });
 			const now = iso(clock.now());
 			const board: Board = {
 				id: newId(),
@@ -77,6 +83,15 @@ export function boardsService(deps: {
 			const members = [];
 			for (const id of memberIds) if (await cohorts.roleOf(cohortId, id)) members.push(id);
 			await store.insert(board, members);
+			if (template) {
+				// The template is the board's first logged update, authored by its creator, before anyone opens it.
+				const doc = new Y.Doc();
+				const boardDoc = new BoardDoc(doc);
+				boardDoc.init();
+				boardDoc.applyTemplate(template.template, 'template', { x: 0, y: 0 });
+				await store.append(board.id, [{ data: Y.encodeStateAsUpdate(doc), userId: user.id, createdAt: now }]);
+				doc.destroy();
+			}
 			return board;
 		},
 

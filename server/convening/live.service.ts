@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import * as circles from '../../shared/circle.ts';
 import { assignGroups, GroupingError, placeLateJoiner, type GroupingMode } from '../../shared/grouping.ts';
+import { templateById } from '../../shared/templates.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { z } from 'zod';
 import {
@@ -529,6 +530,9 @@ export function liveService(deps: {
 			requireFacilitator(person);
 			if (live.round && live.round.status !== 'closed')
 				throw new AppError(ErrorCode.Conflict, 'A breakout round is already open. Close it first.');
+			// Checked before anything is stored: a round must not open with groups left without boards.
+			if (input.boardTemplate && !templateById(input.boardTemplate))
+				throw new AppError(ErrorCode.BadRequest, 'Choose a board template from the list.');
 			const c = live.convening;
 			let mode: GroupingMode;
 			if (input.grouping.kind === 'reuse') {
@@ -604,7 +608,13 @@ export function liveService(deps: {
 				const board = await deps.boards.create(
 					actor,
 					c.cohortId,
-					{ title: `${round.prompt || c.title} · ${g.name}`.slice(0, 120), writePolicy: 'group', conveningId: c.id, groupId: g.id },
+					{
+						title: `${round.prompt || c.title} · ${g.name}`.slice(0, 120),
+						writePolicy: 'group',
+						conveningId: c.id,
+						groupId: g.id,
+						...(input.boardTemplate ? { template: input.boardTemplate } : {})
+					},
 					grouping.groups[i]!.memberIds
 				);
 				g.boardId = board.id;

@@ -4,6 +4,8 @@
  * The service enforces permissions; these check what the pages show, what they refuse and that a
  * refused or invalid form changed nothing.
  */
+import * as Y from 'yjs';
+import { BoardDoc } from '../../shared/board-doc.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WRITE_POLICIES, WRITE_POLICY_LABELS } from '../../shared/board.ts';
 import { formatDateTime } from '../../shared/time.ts';
@@ -373,6 +375,33 @@ describe('board pages', () => {
 			const filtered = await (await v.member.get(`${list}?convening=nothing-here`)).text();
 			expect(filtered).toContain('No boards match what you chose.');
 		});
+	});
+
+	it('a board can start from a template: its first logged update holds the template, authored by its creator', async () => {
+		const res = await v.facilitator.post(`${list}?/create`, {
+			title: 'From the iceberg',
+			writePolicy: 'cohort',
+			conveningId: '',
+			template: 'iceberg'
+		});
+		expect(res.status).toBe(200);
+		const board = (await s.hearth.boards.list(w.users.facilitator, w.cohortA)).find((b) => b.title === 'From the iceberg')!;
+		const rows = await s.hearth.boards.store.updatesAfter(board.id, 0);
+		expect(rows).toHaveLength(1);
+		expect(rows[0]!.userId).toBe(w.users.facilitator.id);
+		const doc = new Y.Doc();
+		Y.applyUpdate(doc, rows[0]!.data);
+		expect(new BoardDoc(doc).ofKind('frame').map((f) => f.name)).toEqual(
+			expect.arrayContaining(['Events', 'Patterns', 'Structures', 'Mental models'])
+		);
+		const bad = await v.facilitator.post(`${list}?/create`, {
+			title: 'Nope',
+			writePolicy: 'cohort',
+			conveningId: '',
+			template: 'no-such-template'
+		});
+		expect(bad.status).toBe(400);
+		expect(await bad.text()).toContain('Choose a template from the list.');
 	});
 
 	describe("a board's page", () => {

@@ -15,6 +15,10 @@ import { builtHandler, freshDb } from '../helpers/server.ts';
 import { makeWorld, PASSWORD, type World } from '../helpers/world.ts';
 import { nextEvent, openSocket, request, stateWhere, type ClientSocket } from '../helpers/sockets.ts';
 import { createHearth } from '../../server/app.ts';
+import * as Y from 'yjs';
+import { BoardDoc } from '../../shared/board-doc.ts';
+import { findLoops } from '../../shared/loops.ts';
+import { templateById } from '../../shared/templates.ts';
 
 const START = Date.parse('2026-12-14T14:00:00Z');
 
@@ -292,6 +296,48 @@ describe('breakout rounds', () => {
 			error: { code: 'conflict' }
 		});
 		expect((await live()).round!.groups[0]!.memberIds.sort()).toEqual([members[0]!.id, members[1]!.id].sort());
+	});
+
+	it("[BR1] each group's board starts from the chosen template; an unknown template is refused", async () => {
+		const { fac } = await room();
+		expect(
+			await request(fac, 'round:open', {
+				kind: 'open',
+				grouping: { kind: 'random-count', count: 2 },
+				durationMinutes: 10,
+				boardTemplate: 'no-such'
+			})
+		).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+		// Refused before anything was stored: no round, no boards.
+		expect((await live()).round).toBeNull();
+		expect(await server.hearth.boards.list(w.users.facilitator, w.cohortA)).toEqual([]);
+		const r = await request<RoundView>(fac, 'round:open', {
+			kind: 'open',
+			grouping: { kind: 'random-count', count: 2 },
+			durationMinutes: 10,
+			boardTemplate: 'archetype-fixes-that-fail'
+		});
+		if (!r.ok) throw new Error(r.error.code);
+		for (const g of r.data.groups) {
+			const doc = new Y.Doc();
+			for (const u of await server.hearth.boards.store.updatesAfter(g.boardId!, 0)) Y.applyUpdate(doc, u.data);
+			const board = new BoardDoc(doc);
+			expect(
+				board
+					.variables()
+					.map((v) => v.label)
+					.sort()
+			).toEqual(
+				templateById('archetype-fixes-that-fail')!
+					.template.variables!.map((v) => v.label)
+					.sort()
+			);
+			expect(
+				findLoops(board.toGraph())
+					.map((l) => l.type)
+					.sort()
+			).toEqual(['B', 'R']);
+		}
 	});
 
 	it('reuses the groups of an earlier round', async () => {

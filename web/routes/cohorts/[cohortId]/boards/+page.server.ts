@@ -1,5 +1,6 @@
 import type { Actions, PageServerLoad } from './$types';
 import { can } from '$shared/roles.ts';
+import { TEMPLATES, TEMPLATE_CATEGORY_LABELS } from '$shared/templates.ts';
 import { orError, requireUser } from '$lib/server/guard';
 import { archiveBoard, createBoard, renameBoard, setBoardPolicy } from './board-actions.server';
 
@@ -20,6 +21,11 @@ export const load: PageServerLoad = async (event) => {
 	const conveningTitle = new Map(view.convenings.map((c) => [c.id, c.title]));
 	return {
 		filter,
+		// Names only: the templates' content stays on the server, which writes it into the new board.
+		templateGroups: (['thinking-tool', 'loop', 'archetype'] as const).map((category) => ({
+			label: TEMPLATE_CATEGORY_LABELS[category],
+			items: TEMPLATES.filter((t) => t.category === category).map((t) => ({ id: t.id, name: t.name }))
+		})),
 		serverNow: hearth.clock.now(),
 		// Observers look, they do not make boards.
 		canCreate: view.role !== 'observer',

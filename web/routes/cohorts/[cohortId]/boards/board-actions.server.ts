@@ -39,13 +39,15 @@ export async function createBoard(event: ActionEvent, cohortId: string) {
 		boardId: '',
 		title: text(data, 'title'),
 		writePolicy: text(data, 'writePolicy'),
-		conveningId: text(data, 'conveningId')
+		conveningId: text(data, 'conveningId'),
+		template: text(data, 'template')
 	};
 	// Members' form has no policy field: the service's default ('cohort') is the only one they may use.
 	const input = {
 		title: values.title,
 		...(values.writePolicy ? { writePolicy: values.writePolicy } : {}),
-		...(values.conveningId ? { conveningId: values.conveningId } : {})
+		...(values.conveningId ? { conveningId: values.conveningId } : {}),
+		...(values.template ? { template: values.template } : {})
 	};
 	const r = await orFail(event.locals.hearth.boards.create(user, cohortId, input), values);
 	return r.ok ? done('create', r.data.id, `Board “${r.data.title}” created.`) : r.failure;

@@ -9,6 +9,7 @@ export type BoardFormValues = {
 	title?: string;
 	writePolicy?: string;
 	conveningId?: string;
+	template?: string;
 };
 
 /** A failed board form as a page reads it. */
