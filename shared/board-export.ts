@@ -25,6 +25,7 @@
  * Left to the caller: rasterising (canvas), file names and download, limits on the size of an uploaded file, and
  * which loops to label (pass them numbered).
  */
+import { DEFAULT_BEND, VAR_CHAR_W, VAR_H, VAR_MAX_W, VAR_MIN_W, VAR_PAD } from './board-geometry.ts';
 import { z } from 'zod';
 import { BOARD_SCHEMA_VERSION } from './board.ts';
 import { BOARD_DOC_KEYS, BoardDoc, boardElementSchema } from './board-doc.ts';
@@ -157,18 +158,12 @@ export interface SvgOptions {
 	loops?: readonly ExportLoop[];
 }
 
-// The editor's variable geometry (web/lib/board/geometry.ts), so that an export looks like the board.
-const VAR_H = 48;
-const VAR_MIN_W = 110;
-const VAR_MAX_W = 320;
-const VAR_CHAR_W = 8.5;
-const VAR_PAD = 36;
+// The editor's variable geometry (shared/board-geometry.ts), so that an export looks like the board.
 const VAR_LINE_H = 18;
 const VAR_FONT = 15;
 const VAR_RADIUS = 24;
 /** Labels longer than fit the widest box wrap onto more lines, rather than run out of it. */
 const VAR_LINE_CHARS = Math.floor((VAR_MAX_W - VAR_PAD) / VAR_CHAR_W);
-const DEFAULT_BEND = 0.18;
 const NOTE_FONT = 14;
 const NOTE_PAD = 12;
 const TEXT_SIZE = 16;

@@ -96,4 +96,47 @@ describe('systems map editor in the browser', () => {
 		await mei.context().close();
 		await arjun.context().close();
 	});
+
+	it('sticky notes, text, frames and pen strokes made by one appear for the other', async () => {
+		const mei = await open('mei.tanaka@hearth.example');
+		const arjun = await open('arjun.nair@hearth.example');
+		// The whole canvas on screen, so every press lands on it.
+		await mei.getByTestId('map-canvas').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+		const box = (await mei.getByTestId('map-canvas').boundingBox())!;
+		expect(box.y + box.height).toBeLessThanOrEqual(900);
+
+		await mei.getByRole('button', { name: 'Frame' }).click();
+		await mei.mouse.move(box.x + 60, box.y + 470);
+		await mei.mouse.down();
+		await mei.mouse.move(box.x + 520, box.y + 610, { steps: 6 });
+		await mei.mouse.up();
+		await mei.getByLabel('Frame name').fill('Mental models');
+		await mei.getByLabel('Frame name').press('Enter');
+
+		await mei.getByRole('button', { name: 'Sticky note' }).click();
+		await mei.mouse.click(box.x + 560, box.y + 300);
+		await mei.getByLabel('Note').fill('Teachers feel they must say yes to everything');
+		await mei.mouse.click(box.x + 740, box.y + 20);
+
+		await mei.getByRole('button', { name: 'Text' }).click();
+		await mei.mouse.click(box.x + 450, box.y + 80);
+		await mei.getByLabel('Text').fill('Why teachers leave');
+		await mei.mouse.click(box.x + 740, box.y + 20);
+
+		await mei.getByRole('button', { name: 'Pen' }).click();
+		await mei.mouse.move(box.x + 600, box.y + 560);
+		await mei.mouse.down();
+		for (let i = 1; i <= 12; i++) await mei.mouse.move(box.x + 600 + i * 12, box.y + 560 + Math.sin(i / 2) * 25);
+		await mei.mouse.up();
+
+		await expect.poll(() => arjun.locator('[data-testid=frame]').textContent(), POLL).toContain('Mental models');
+		await expect
+			.poll(() => arjun.locator('[data-testid=note]').textContent(), POLL)
+			.toContain('Teachers feel they must say yes to everything');
+		await expect.poll(() => arjun.locator('[data-testid=text]').textContent(), POLL).toBe('Why teachers leave');
+		await expect.poll(() => arjun.locator('[data-testid=ink]').count(), POLL).toBe(1);
+		await arjun.screenshot({ path: artifactPath('map-notes-frames-ink.png') });
+		await mei.context().close();
+		await arjun.context().close();
+	});
 });

@@ -1,11 +1,9 @@
 /** Map geometry shared by the editor's drawing and hit-testing: variable boxes and link curves. */
 import type { Link, Variable } from '$shared/board-doc.ts';
 
-export const VAR_H = 48;
+import { DEFAULT_BEND, VAR_H, varWidth } from '$shared/board-geometry.ts';
 
-export function varWidth(v: Pick<Variable, 'label'>): number {
-	return Math.max(110, Math.min(320, (v.label || 'Untitled').length * 8.5 + 36));
-}
+export { VAR_H, varWidth };
 
 /** Where the line from a box's centre towards (tx, ty) leaves the box. */
 function exitPoint(v: Variable, tx: number, ty: number): { x: number; y: number } {
@@ -36,7 +34,7 @@ export function linkPath(link: Pick<Link, 'curvature'>, from: Variable, to: Vari
 			mid: { x, y: y - 52, angle: 0 }
 		};
 	}
-	const bend = link.curvature === 0 ? 0.18 : link.curvature;
+	const bend = link.curvature === 0 ? DEFAULT_BEND : link.curvature;
 	const mx = (from.x + to.x) / 2;
 	const my = (from.y + to.y) / 2;
 	const dx = to.x - from.x;

@@ -9,6 +9,9 @@ import { WebsocketProvider } from 'y-websocket';
 import { BoardDoc, type BoardElement, type Link, type Variable } from '$shared/board-doc.ts';
 import { findLoopsLimited, numberLoops, readLoop, type TracedLoop } from '$shared/loops.ts';
 
+/** What a press on the empty canvas does. */
+export type Tool = 'select' | 'note' | 'text' | 'frame' | 'ink';
+
 export type BoardStatus = 'connecting' | 'synced' | 'reconnecting' | 'closed';
 
 export interface Presence {
@@ -84,6 +87,9 @@ export class BoardSession {
 		const provider = new WebsocketProvider(url, this.boardId, this.doc, { disableBc: true });
 		this.#provider = provider;
 		provider.awareness.setLocalStateField('user', this.me);
+		// What was set before the connection existed (the editor mounts first).
+		for (const [key, value] of this.#pendingAwareness) provider.awareness.setLocalStateField(key, value);
+		this.#pendingAwareness.clear();
 		provider.on('sync', (synced: boolean) => {
 			if (!synced) return;
 			this.status = 'synced';
@@ -154,14 +160,20 @@ export class BoardSession {
 		this.moreLoops = truncated;
 	}
 
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a queue, never rendered
+	#pendingAwareness = new Map<string, unknown>();
+	#aware(key: string, value: unknown): void {
+		if (this.#provider) this.#provider.awareness.setLocalStateField(key, value);
+		else this.#pendingAwareness.set(key, value);
+	}
 	setCursor(cursor: { x: number; y: number } | null): void {
-		this.#provider?.awareness.setLocalStateField('cursor', cursor);
+		this.#aware('cursor', cursor);
 	}
 	setSelection(ids: string[]): void {
-		this.#provider?.awareness.setLocalStateField('selection', ids);
+		this.#aware('selection', ids);
 	}
 	setViewport(viewport: Presence['viewport']): void {
-		this.#provider?.awareness.setLocalStateField('viewport', viewport);
+		this.#aware('viewport', viewport);
 	}
 
 	undo(): void {
