@@ -84,6 +84,26 @@ describe('systems map editor in the browser', () => {
 		expect(await arjun.locator('[data-testid=link][data-polarity="-"]').count()).toBe(1);
 		await mei.screenshot({ path: artifactPath('map-balancing-loop.png') });
 
+		// Exports from the page and from the HTTP endpoint agree. The page hands its file to the browser as a
+		// blob URL; the test keeps the blobs to read them.
+		await arjun.evaluate(() => {
+			const g = globalThis as unknown as { hearthBlobs: Blob[] };
+			g.hearthBlobs = [];
+			const make = URL.createObjectURL.bind(URL);
+			URL.createObjectURL = ((b: Blob) => {
+				g.hearthBlobs.push(b);
+				return make(b);
+			}) as typeof URL.createObjectURL;
+		});
+		for (const format of ['svg', 'json', 'dot'] as const) {
+			await arjun.locator('summary', { hasText: 'Export' }).click();
+			await arjun.locator(`button[data-format="${format}"]`).click();
+			const fromPage = await arjun.evaluate(() => (globalThis as unknown as { hearthBlobs: Blob[] }).hearthBlobs.at(-1)!.text());
+			const fromHttp = await (await arjun.request.get(`${s.url}${mapPath.replace(/\/map$/, '')}/export/${format}`)).text();
+			expect(fromPage, format).toBe(fromHttp);
+			expect(fromPage.length).toBeGreaterThan(100);
+		}
+
 		// Arjun adds his own variable; Mei's undo takes back only her last change (the polarity).
 		await addVariable(arjun, 'Rest', 750, 150);
 		await expect.poll(() => mei.locator('[data-testid=variable][data-label="Rest"]').count(), POLL).toBe(1);
