@@ -159,4 +159,36 @@ describe('systems map editor in the browser', () => {
 		await mei.context().close();
 		await arjun.context().close();
 	});
+
+	it('the list view edits the same map with the keyboard alone, and the canvas user sees the loop', async () => {
+		const mei = await open('mei.tanaka@hearth.example');
+		const arjun = await open('arjun.nair@hearth.example');
+		await mei.getByRole('button', { name: 'List view' }).click();
+		const list = mei.getByTestId('text-view');
+		for (const label of ['Trust', 'Collaboration']) {
+			await list.getByLabel('New variable').fill(label);
+			await list.getByLabel('New variable').press('Enter');
+		}
+		await list.getByLabel('From', { exact: true }).selectOption({ label: 'Trust' });
+		await list.getByLabel('To', { exact: true }).selectOption({ label: 'Collaboration' });
+		await list.getByRole('button', { name: 'Link them' }).press('Enter');
+		await list.getByLabel('From', { exact: true }).selectOption({ label: 'Collaboration' });
+		await list.getByLabel('To', { exact: true }).selectOption({ label: 'Trust' });
+		await list.getByLabel('Direction', { exact: true }).selectOption('-');
+		await list.getByRole('button', { name: 'Link them' }).press('Enter');
+		await expect.poll(() => list.getByRole('status').textContent(), POLL).toContain('Linked Collaboration to Trust, opposite direction');
+		// The canvas user sees the two variables and a new balancing loop among the loops.
+		await expect.poll(() => arjun.locator('[data-testid=variable][data-label="Collaboration"]').count(), POLL).toBe(1);
+		await expect
+			.poll(async () => (await arjun.getByTestId('loops').textContent()) ?? '', POLL)
+			.toMatch(/Trust rises, Collaboration rises, which lowers Trust|Collaboration rises, Trust falls/);
+		// Changing a link's direction from the list flips the loop's type.
+		await list.getByLabel('Direction of the link from Collaboration to Trust').selectOption('+');
+		await expect
+			.poll(async () => (await arjun.getByTestId('loops').textContent()) ?? '', POLL)
+			.toMatch(/(Trust|Collaboration)[^:]*: reinforcing/);
+		await mei.screenshot({ path: artifactPath('map-list-view.png'), fullPage: true });
+		await mei.context().close();
+		await arjun.context().close();
+	});
 });
