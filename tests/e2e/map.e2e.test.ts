@@ -16,14 +16,16 @@ describe('systems map editor in the browser', () => {
 	let s: TestServer;
 	let browser: Browser;
 	let mapPath: string;
+	let makeBoard: (title: string) => Promise<string>;
 
 	beforeAll(async () => {
 		s = await startTestServer({ clock: systemClock });
 		const seeded = await seedDemo(s.db, s.clock);
 		const fac = await s.db.kysely.selectFrom('users').select('id').where('email', '=', seeded.facilitatorEmail).executeTakeFirstOrThrow();
 		const user = (await s.hearth.auth.userForSession((await s.hearth.auth.createSession(fac.id)).token))!;
-		const board = await s.hearth.boards.create(user, seeded.cohortId, { title: 'Why teachers leave' });
-		mapPath = `/cohorts/${seeded.cohortId}/boards/${board.id}/map`;
+		// Each test gets its own empty board, so what one draws does not sit under another's clicks.
+		makeBoard = async (title) =>
+			`/cohorts/${seeded.cohortId}/boards/${(await s.hearth.boards.create(user, seeded.cohortId, { title })).id}/map`;
 		browser = await launchBrowser();
 	});
 	afterAll(async () => {
@@ -63,6 +65,7 @@ describe('systems map editor in the browser', () => {
 	}
 
 	it('one draws a balancing loop; the other sees B1 live; undo takes back only your own change', async () => {
+		mapPath = await makeBoard('Why teachers leave');
 		const mei = await open('mei.tanaka@hearth.example');
 		const arjun = await open('arjun.nair@hearth.example');
 
@@ -118,6 +121,7 @@ describe('systems map editor in the browser', () => {
 	});
 
 	it('sticky notes, text, frames and pen strokes made by one appear for the other', async () => {
+		mapPath = await makeBoard('Why teachers leave');
 		const mei = await open('mei.tanaka@hearth.example');
 		const arjun = await open('arjun.nair@hearth.example');
 		// The whole canvas on screen, so every press lands on it.
@@ -161,6 +165,7 @@ describe('systems map editor in the browser', () => {
 	});
 
 	it('the list view edits the same map with the keyboard alone, and the canvas user sees the loop', async () => {
+		mapPath = await makeBoard('Trust');
 		const mei = await open('mei.tanaka@hearth.example');
 		const arjun = await open('arjun.nair@hearth.example');
 		await mei.getByRole('button', { name: 'List view' }).click();
