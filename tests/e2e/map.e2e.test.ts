@@ -4,6 +4,8 @@
  * only the undoer's own change.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { BoardDoc } from '../../shared/board-doc.ts';
 import type { Browser, Page } from 'playwright-core';
 import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
@@ -195,5 +197,36 @@ describe('systems map editor in the browser', () => {
 		await mei.screenshot({ path: artifactPath('map-list-view.png'), fullPage: true });
 		await mei.context().close();
 		await arjun.context().close();
+	});
+
+	it('the history slider replays how the map grew, with times and authors', async () => {
+		mapPath = await makeBoard('Growing');
+		const boardId = mapPath.split('/').at(-2)!;
+		const doc = new Y.Doc();
+		const board = new BoardDoc(doc);
+		let before = Y.encodeStateVector(doc);
+		board.init(); // the first logged update carries the schema version, as the editor's would
+		const mei = await s.db.kysely
+			.selectFrom('users')
+			.select('id')
+			.where('email', '=', 'mei.tanaka@hearth.example')
+			.executeTakeFirstOrThrow();
+		for (const [i, label] of ['Seed', 'Sprout', 'Bloom'].entries()) {
+			board.addVariable({ label, x: 100 + i * 220, y: 100 });
+			const at = new Date(Date.parse('2026-12-14T14:00:00Z') + i * 60_000).toISOString();
+			await s.hearth.boards.store.append(boardId, [{ data: Y.encodeStateAsUpdate(doc, before), userId: mei.id, createdAt: at }]);
+			before = Y.encodeStateVector(doc);
+		}
+		const page = await open('arjun.nair@hearth.example');
+		await page.goto(`${s.url}${mapPath.replace(/\/map$/, '')}/history`);
+		const picture = page.getByTestId('history-picture');
+		await expect.poll(() => picture.textContent(), POLL).toContain('Bloom');
+		expect(await picture.textContent()).toContain('Seed');
+		await page.getByTestId('history-slider').fill('1');
+		await expect.poll(() => picture.textContent(), POLL).not.toContain('Sprout');
+		expect(await picture.textContent()).toContain('Seed');
+		expect(await page.getByTestId('history-when').textContent()).toContain('Mei Tanaka');
+		await page.screenshot({ path: artifactPath('map-history.png'), fullPage: true });
+		await page.context().close();
 	});
 });
