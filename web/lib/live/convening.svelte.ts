@@ -5,8 +5,10 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { P2PMedia } from '$lib/media/p2p.svelte';
+import type { MediaSession } from '$lib/media/session';
 import type { Result } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/events.ts';
+import type { MediaToken } from '$shared/livekit.ts';
 import type {
 	ChatMessage,
 	ConveningPhase,
@@ -44,13 +46,14 @@ export class LiveConvening {
 	broadcasts = $state<{ from: string; body: string; at: string }[]>([]);
 	/** Set when the round's last minute begins (warning or wind-down). */
 	windingDown = $state(false);
-	/** Peer-to-peer video, once joined (null with LiveKit, which the media work adds). */
-	media = $state.raw<P2PMedia | null>(null);
+	/** Video, once joined: peer-to-peer, or LiveKit when the server has it (null while LiveKit's code loads). */
+	media = $state.raw<MediaSession | null>(null);
 	mediaMax = $state(6);
 	mediaScreenShare = $state<'facilitators' | 'everyone'>('facilitators');
 
 	#socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 	#reactionKey = 0;
+	#loadingMedia = false;
 
 	constructor(readonly conveningId: string) {}
 
@@ -98,12 +101,16 @@ export class LiveConvening {
 		socket.on('room:changed', (change) => {
 			this.room = change.room;
 			this.chat = change.chat;
+			// LiveKit: every room is its own LiveKit room, so video reconnects there with a fresh token.
+			this.media?.setRoom(change.room);
 		});
 		socket.on('round:message', (m) => {
 			this.broadcasts.push(m);
 		});
 		socket.on('round:warning', () => (this.windingDown = true));
-		socket.on('media:signal', (signal) => void this.media?.receive(signal.from, signal.data));
+		socket.on('media:signal', (signal) => {
+			if (this.media instanceof P2PMedia) void this.media.receive(signal.from, signal.data);
+		});
 		socket.on('reaction:shown', (r) => {
 			const name = this.state?.roster.find((p) => p.userId === r.userId)?.name ?? '';
 			const key = this.#reactionKey++;
@@ -112,6 +119,7 @@ export class LiveConvening {
 		});
 		return () => {
 			this.media?.stop();
+			this.media = null;
 			socket.disconnect();
 			this.#socket = undefined;
 		};
@@ -131,10 +139,31 @@ export class LiveConvening {
 		this.mediaScreenShare = r.data.media.screenShare;
 		if (!this.media && r.data.media.mode === 'p2p') {
 			this.media = new P2PMedia(r.data.me.userId, r.data.media, (to, data) => this.#request('media:signal', { to, data }));
+		} else if (!this.media && r.data.media.mode === 'livekit') {
+			void this.#loadLiveKit(r.data.me.userId);
 		}
+		// After a reconnect we may be in another room than before (LiveKit ignores the same room).
+		this.media?.setRoom(this.room);
 		this.chat = r.data.chat;
 		this.#setState(r.data.state);
 		this.status = 'connected';
+	}
+
+	/** livekit-client is loaded only here, so peer-to-peer installs never download it. */
+	async #loadLiveKit(userId: string): Promise<void> {
+		if (this.#loadingMedia) return;
+		this.#loadingMedia = true;
+		try {
+			const { LiveKitMedia } = await import('$lib/media/livekit.svelte');
+			if (!this.#socket || this.media) return; // left the page meanwhile
+			const media = new LiveKitMedia(userId, (room) => this.#request<MediaToken>('media:token', { room }));
+			this.media = media;
+			media.setRoom(this.room);
+		} catch {
+			this.notice = 'Video could not be loaded. Reload the page to try again.';
+		} finally {
+			this.#loadingMedia = false;
+		}
 	}
 
 	#setState(s: ConveningState): void {

@@ -6,14 +6,7 @@
  */
 import { SvelteMap } from 'svelte/reactivity';
 import type { MediaConfig, MediaSignal } from '$shared/live.ts';
-
-export type Permission = 'idle' | 'asking' | 'granted' | 'denied' | 'unavailable';
-
-export interface RemotePeer {
-	userId: string;
-	stream: MediaStream | null;
-	state: RTCPeerConnectionState;
-}
+import type { MediaSession, Permission, RemotePeer } from './session.ts';
 
 type Send = (to: string, data: MediaSignal) => Promise<unknown>;
 
@@ -92,7 +85,12 @@ class PeerLink {
 	}
 }
 
-export class P2PMedia {
+export class P2PMedia implements MediaSession {
+	readonly mode = 'p2p';
+	/** Each peer has its own connection state; the session as a whole is always up. */
+	readonly status = 'connected';
+	readonly error = null;
+	readonly localQuality = null;
 	permission = $state<Permission>('idle');
 	/** The camera and microphone stream (null until allowed, or when denied). */
 	local = $state.raw<MediaStream | null>(null);
@@ -188,6 +186,9 @@ export class P2PMedia {
 		this.#sendTracks(link);
 		return link;
 	}
+
+	/** Who I connect to follows `setPeers` (the roster of my room), not the room's name. */
+	setRoom(): void {}
 
 	/** Whether this room is over the peer-to-peer cap (video then needs a LiveKit server). */
 	overCap(roomSize: number): boolean {
