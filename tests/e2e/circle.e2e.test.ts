@@ -69,18 +69,24 @@ describe('check-in circle in the browser', () => {
 		for (const m of members) await expect.poll(() => m.getByTestId('my-group').textContent(), POLL).toBe('Group 1');
 		await expect.poll(() => fac.getByTestId('groups').textContent(), POLL).toContain('Not started');
 
-		await members[0]!.getByRole('button', { name: 'Begin the circle' }).click();
-		// In arrival order: Mei, then Arjun, then Grace.
-		for (const [i, speaker] of members.entries()) {
+		// Before it starts, the facilitator moves Grace one place earlier: Mei, Grace, then Arjun.
+		await fac.getByRole('button', { name: 'Move Grace Whitfield earlier' }).click();
+		await expect
+			.poll(() => fac.getByRole('list', { name: 'Speaking order in Group 1' }).textContent(), POLL)
+			.toMatch(/Mei Tanaka.*Grace Whitfield.*Arjun Nair/s);
+		const [mei, arjun, grace] = members as [Page, Page, Page];
+		const order: [Page, string][] = [
+			[mei, 'Mei Tanaka'],
+			[grace, 'Grace Whitfield'],
+			[arjun, 'Arjun Nair']
+		];
+		await mei.getByRole('button', { name: 'Begin the circle' }).click();
+		for (const [i, [speaker, name]] of order.entries()) {
 			await expect.poll(() => speaker.getByText('You hold the talking piece.').count(), POLL).toBe(1);
-			for (const [j, other] of members.entries()) {
-				if (j !== i)
-					await expect
-						.poll(() => other.locator('.seat.speaking').textContent(), POLL)
-						.toContain(['Mei Tanaka', 'Arjun Nair', 'Grace Whitfield'][i]!);
-			}
+			for (const other of members)
+				if (other !== speaker) await expect.poll(() => other.locator('.seat.speaking').textContent(), POLL).toContain(name);
 			if (i === 1) {
-				await members[0]!.screenshot({ path: artifactPath('circle-member-listening.png'), fullPage: true });
+				await mei.screenshot({ path: artifactPath('circle-member-listening.png'), fullPage: true });
 				await fac.screenshot({ path: artifactPath('circle-facilitator-overview.png'), fullPage: true });
 			}
 			await speaker.getByRole('button', { name: 'Done, pass it on' }).click();
