@@ -51,6 +51,8 @@ const ROUTES: Route[] = [
 	},
 	{ name: 'cohort home', method: 'GET', path: (w) => `/cohorts/${w.cohortA}`, expect: view },
 	{ name: 'people', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/people`, expect: view },
+	{ name: 'my year', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/year`, expect: view },
+	{ name: 'my year as CSV', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/year.csv`, expect: view },
 	{ name: 'convening page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}`, expect: view },
 	{ name: 'cohort settings page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/settings`, expect: manage },
 	{
