@@ -214,6 +214,8 @@ export class LiveConvening {
 	choose = (groupId: string) => this.#act('round:choose', { groupId });
 	circle = (action: 'start' | 'done' | 'pass' | 'checkout', groupId?: string) => this.#act(`circle:${action}`, groupId ? { groupId } : {});
 	setKeeper = (groupId: string, userId: string | null) => this.#act('circle:keeper', { groupId, userId });
+	/** Facilitators, with LiveKit: mute someone's published microphone. */
+	muteParticipant = (userId: string) => this.#act('media:mute', { userId });
 	reorder = (groupId: string, order: string[]) => this.#act('circle:reorder', { groupId, order });
 	skip = (userId: string, groupId?: string) => this.#act('circle:skip', groupId ? { userId, groupId } : { userId });
 }
