@@ -10,11 +10,15 @@ import type { MediaSession, Permission, RemotePeer } from './session.ts';
 
 type Send = (to: string, data: MediaSignal) => Promise<unknown>;
 
+/** How long a signalled connection may take to connect before it is started over. */
+const STUCK_AFTER_MS = 12_000;
+
 class PeerLink {
 	readonly pc: RTCPeerConnection;
 	/** This side's name for the connection; the other side's, once heard. */
 	readonly sid = Math.random().toString(36).slice(2, 12);
 	remoteSid: string | null = null;
+	readonly createdAt = Date.now();
 	#makingOffer = false;
 	#ignoreOffer = false;
 
@@ -113,6 +117,9 @@ export class P2PMedia implements MediaSession {
 	#audio: AudioContext | undefined;
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#meters = new Map<string, AnalyserNode>();
+	#watchdog: ReturnType<typeof setInterval> | undefined;
+	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- per-person queues of incoming signals, never rendered
+	#inbox = new Map<string, Promise<void>>();
 	#meterTimer: ReturnType<typeof setInterval> | undefined;
 
 	constructor(
@@ -181,6 +188,7 @@ export class P2PMedia implements MediaSession {
 	#newLink(id: string): PeerLink {
 		const link = new PeerLink(id, this.me < id, { iceServers: this.config.iceServers }, this.send, (l) => this.#changed(l));
 		this.#links.set(id, link);
+		this.#watchdog ??= setInterval(() => this.#unstick(), 5000);
 		this.peers.set(id, { userId: id, stream: null, state: 'new' });
 		// Whoever has tracks offers them (negotiationneeded); the other side answers.
 		this.#sendTracks(link);
@@ -201,7 +209,21 @@ export class P2PMedia implements MediaSession {
 		if (link.stream && link.stream !== previous?.stream) this.#meter(link.userId, link.stream);
 	}
 
-	async receive(from: string, data: MediaSignal): Promise<void> {
+	/**
+	 * Signals from one person are handled strictly one after another: a candidate that overtook the
+	 * offer it belongs to (whose remote description is still being applied) would be dropped, and
+	 * the connection would stay "new" for ever.
+	 */
+	receive(from: string, data: MediaSignal): Promise<void> {
+		const next = (this.#inbox.get(from) ?? Promise.resolve()).then(() => this.#receive(from, data));
+		this.#inbox.set(from, next);
+		void next.finally(() => {
+			if (this.#inbox.get(from) === next) this.#inbox.delete(from);
+		});
+		return next;
+	}
+
+	async #receive(from: string, data: MediaSignal): Promise<void> {
 		let link = this.#links.get(from);
 		if (!link) return;
 		if (link.remoteSid !== null && link.remoteSid !== data.sid) {
@@ -329,7 +351,23 @@ export class P2PMedia implements MediaSession {
 		}, 300);
 	}
 
+	/**
+	 * A connection that both sides have signalled but that is still not connected after a while is
+	 * started over (a new id tells the other side to start over too). Only the impolite side does
+	 * it, so the two never reset each other in turn.
+	 */
+	#unstick(): void {
+		for (const [id, link] of this.#links) {
+			const stuck = link.pc.connectionState === 'new' || link.pc.connectionState === 'connecting' || link.pc.connectionState === 'failed';
+			if (!stuck || link.polite || link.remoteSid === null || Date.now() - link.createdAt < STUCK_AFTER_MS) continue;
+			link.close();
+			this.#links.delete(id);
+			this.#newLink(id);
+		}
+	}
+
 	stop(): void {
+		clearInterval(this.#watchdog);
 		for (const link of this.#links.values()) link.close();
 		this.#links.clear();
 		this.peers.clear();
