@@ -210,6 +210,15 @@ describe('breakout rounds', () => {
 		expect((await back).room).toBe('main');
 
 		const mel = socks.get(w.users.member.id)!;
+		const { socket: olu } = await join(w.users.observer);
+		for (const [event, payload] of [
+			['round:open', { kind: 'open', grouping: { kind: 'by-team' }, durationMinutes: 5 }],
+			['round:close', { mode: 'now' }],
+			['round:move', { userId: w.users.member.id, groupId: target.id }]
+		] as const) {
+			expect(await request(olu, event, payload), `observer ${event}`).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+		}
+		expect(await request(olu, 'circle:start', {}), 'observer circle:start').toMatchObject({ ok: false, error: { code: 'read_only' } });
 		for (const [event, payload] of [
 			['round:open', { kind: 'open', grouping: { kind: 'by-team' }, durationMinutes: 5 }],
 			['round:extend', { minutes: 5 }],
