@@ -40,6 +40,23 @@ const envSchema = z.object({
 	DATA_DIR: z.string().trim().min(1, 'must not be empty').default('data'),
 	DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
 	REDIS_URL: optionalUrl(['redis:', 'rediss:']),
+	REDIS_PREFIX: z
+		.string()
+		.trim()
+		.regex(/^[A-Za-z0-9_:.-]{1,64}$/, 'must be 1-64 letters, digits or _ : . -')
+		.optional(),
+	REDIS_LEASE_SECONDS: z.coerce
+		.number({ message: 'must be a number' })
+		.int('must be a whole number')
+		.min(1, 'must be between 1 and 300')
+		.max(300, 'must be between 1 and 300')
+		.optional(),
+	WIND_DOWN_SECONDS: z.coerce
+		.number({ message: 'must be a number' })
+		.int('must be a whole number')
+		.min(1, 'must be between 1 and 600')
+		.max(600, 'must be between 1 and 600')
+		.optional(),
 	LIVEKIT_URL: optionalUrl(['ws:', 'wss:', 'http:', 'https:']),
 	LIVEKIT_API_KEY: optionalString,
 	LIVEKIT_API_SECRET: optionalString,
@@ -114,6 +131,14 @@ export interface Config {
 	dataDir: string;
 	databaseUrl: string | undefined;
 	redisUrl: string | undefined;
+	/**
+	 * Scale-out settings, used only with `redisUrl`. Unset means the default (see `scaleDefaults`),
+	 * so that a configuration without them stays exactly what it was.
+	 */
+	redisPrefix?: string | undefined;
+	redisLeaseMs?: number | undefined;
+	/** How long a round's wind-down lasts (unset: shared/live.ts WIND_DOWN_MS, one minute). */
+	windDownMs?: number | undefined;
 	livekit: { url: string; apiKey: string; apiSecret: string } | undefined;
 	logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 	sessionDays: number;
@@ -124,6 +149,9 @@ export interface Config {
 		screenShare: 'facilitators' | 'everyone';
 	};
 }
+
+/** Defaults of the scale-out settings (README's configuration table). */
+export const scaleDefaults = { redisPrefix: 'hearth:', redisLeaseMs: 10_000 } as const;
 
 export class ConfigError extends Error {
 	constructor(readonly problems: string[]) {
@@ -159,6 +187,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 		dataDir: path.resolve(e.DATA_DIR),
 		databaseUrl: e.DATABASE_URL,
 		redisUrl: e.REDIS_URL,
+		redisPrefix: e.REDIS_PREFIX,
+		redisLeaseMs: e.REDIS_LEASE_SECONDS === undefined ? undefined : e.REDIS_LEASE_SECONDS * 1000,
+		windDownMs: e.WIND_DOWN_SECONDS === undefined ? undefined : e.WIND_DOWN_SECONDS * 1000,
 		livekit:
 			livekitSet.length === LIVEKIT_VARS.length
 				? { url: e.LIVEKIT_URL!, apiKey: e.LIVEKIT_API_KEY!, apiSecret: e.LIVEKIT_API_SECRET! }

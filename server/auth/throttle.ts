@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 
 /**
  * Counts failures per key in a sliding window. Kept in memory: one instance's view.
- * (With several instances each counts its own; the scale-out issue moves this to Redis.)
+ * (With several instances each counts its own: see docs/OPERATIONS.md, "Known limits".)
  */
 export class Throttle {
 	readonly #hits = new Map<string, number[]>();

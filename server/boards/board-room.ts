@@ -13,6 +13,17 @@
  * - [BD5] A read-only connection's document updates are dropped (never stored or relayed, and
  *   nothing is sent back that would look like acceptance); its awareness passes.
  * - [BD6] The awareness states a connection introduced are removed for everyone when it closes.
+ *
+ * Scale-out (a `RoomLink` to the same board on other instances, server/boards/board-link.ts):
+ * - [SC2] What this room commits is published after the commit, so [BD1] holds across instances;
+ *   updates other instances committed are applied here with the REMOTE origin and relayed to this
+ *   room's connections (never published again). Awareness changes made by this room's connections
+ *   are published likewise. The link is opened before the room reads storage, so nothing committed
+ *   meanwhile is missed; an update whose predecessors never arrived (a lost message) makes the room
+ *   catch up from storage.
+ * - [SC5] Only the instance holding the board's lease compacts it, and it folds the log *as stored*
+ *   (snapshot + every update after it), never its in-memory doc, which may still lack an update
+ *   another instance committed: the snapshot's watermark never claims an update it does not hold.
  */
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
@@ -44,9 +55,26 @@ interface Pending {
 
 export class MalformedFrame extends Error {}
 
+/** The origin of changes that came from another instance. */
+export const REMOTE = Symbol('remote');
+
+/** How a room reaches the same board on other instances (scale-out); absent on a single instance. */
+export interface RoomLink {
+	/** Starts receiving the other instances' traffic for this room; called before the room reads storage. */
+	open(room: BoardRoom): Promise<void>;
+	/** Updates this instance committed to the log (and applied). */
+	committed(update: Uint8Array): void;
+	/** An awareness change made by this instance's connections. */
+	awareness(update: Uint8Array): void;
+	/** Whether this instance may compact the board now (it holds the board's lease). */
+	mayCompact(): boolean;
+	close(): void;
+}
+
 export interface RoomOptions {
 	/** Fold the log into a snapshot after this many updates since the last one. */
 	compactEvery: number;
+	link?: RoomLink | undefined;
 }
 
 export class BoardRoom {
@@ -58,6 +86,7 @@ export class BoardRoom {
 	#lastId = 0;
 	#sinceSnapshot = 0;
 	#compacting: Promise<void> | undefined;
+	#catchingUp: Promise<void> | undefined;
 	#closed = false;
 
 	private constructor(
@@ -85,6 +114,9 @@ export class BoardRoom {
 				);
 				// To everyone, the sender too: the stock provider's liveness check counts on hearing back.
 				for (const c of this.conns.values()) send(c.ws, message);
+				// [SC2] This instance's own changes (a connection's, or its removal on close) go to the others.
+				if (this.options.link && (conn || origin === null))
+					this.options.link.awareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
 			}
 		);
 	}
@@ -99,14 +131,21 @@ export class BoardRoom {
 		options: RoomOptions
 	): Promise<BoardRoom> {
 		const room = new BoardRoom(boardId, cohortId, store, clock, logger, options);
-		const snapshot = await store.snapshot(boardId);
-		const tail = await store.updatesAfter(boardId, snapshot?.uptoId ?? 0);
-		room.doc.transact(() => {
-			if (snapshot) Y.applyUpdate(room.doc, snapshot.data);
-			for (const u of tail) Y.applyUpdate(room.doc, u.data);
-		}, 'load');
-		room.#lastId = tail.at(-1)?.id ?? snapshot?.uptoId ?? 0;
-		room.#sinceSnapshot = tail.length;
+		try {
+			// [SC2] Listening before reading: an update committed elsewhere meanwhile arrives either way.
+			await options.link?.open(room);
+			const snapshot = await store.snapshot(boardId);
+			const tail = await store.updatesAfter(boardId, snapshot?.uptoId ?? 0);
+			room.doc.transact(() => {
+				if (snapshot) Y.applyUpdate(room.doc, snapshot.data);
+				for (const u of tail) Y.applyUpdate(room.doc, u.data);
+			}, 'load');
+			room.#lastId = tail.at(-1)?.id ?? snapshot?.uptoId ?? 0;
+			room.#sinceSnapshot = tail.length;
+		} catch (err) {
+			room.destroy();
+			throw err;
+		}
 		return room;
 	}
 
@@ -233,6 +272,9 @@ export class BoardRoom {
 			}
 			this.#lastId = ids.at(-1) ?? this.#lastId;
 			this.#sinceSnapshot += ids.length;
+			// [SC2] Committed and applied: now the other instances may have it.
+			if (this.options.link && rows.length)
+				this.options.link.committed(rows.length === 1 ? rows[0]!.data : Y.mergeUpdates(rows.map((r) => r.data)));
 		} catch (err) {
 			this.logger.error({ err, boardId: this.boardId }, 'board: storing updates failed; closing connections so clients resend');
 			// Nothing of this batch was applied or broadcast; the senders still hold it.
@@ -256,6 +298,7 @@ export class BoardRoom {
 	compact(): Promise<void> {
 		if (this.#compacting) return this.#compacting;
 		if (this.#sinceSnapshot === 0) return Promise.resolve();
+		if (this.options.link) return this.#compactFromStorage();
 		const data = Y.encodeStateAsUpdate(this.doc);
 		const upto = this.#lastId;
 		const folded = this.#sinceSnapshot;
@@ -271,6 +314,77 @@ export class BoardRoom {
 		return this.#compacting;
 	}
 
+	/** [SC5] Scale-out compaction: by the lease holder only, from the log as stored. */
+	#compactFromStorage(): Promise<void> {
+		if (!this.options.link?.mayCompact()) return Promise.resolve();
+		const folded = this.#sinceSnapshot;
+		this.#compacting = (async () => {
+			const state = await this.#stored();
+			if (!state?.folded) return;
+			await this.store.saveSnapshot(this.boardId, state.data, state.uptoId, iso(this.clock.now()));
+			this.#sinceSnapshot = Math.max(0, this.#sinceSnapshot - folded);
+		})()
+			.catch((err: unknown) => this.logger.error({ err, boardId: this.boardId }, 'board: compaction failed; the log is intact'))
+			.finally(() => {
+				this.#compacting = undefined;
+			});
+		return this.#compacting;
+	}
+
+	/** The board as stored (snapshot + the updates after it, `folded` of them), or undefined when nothing is. */
+	async #stored(): Promise<{ data: Uint8Array; uptoId: number; folded: number } | undefined> {
+		const snapshot = await this.store.snapshot(this.boardId);
+		const tail = await this.store.updatesAfter(this.boardId, snapshot?.uptoId ?? 0);
+		if (!tail.length) return snapshot && { ...snapshot, folded: 0 };
+		const doc = new Y.Doc();
+		try {
+			doc.transact(() => {
+				if (snapshot) Y.applyUpdate(doc, snapshot.data);
+				for (const u of tail) Y.applyUpdate(doc, u.data);
+			});
+			return { data: Y.encodeStateAsUpdate(doc), uptoId: tail.at(-1)!.id, folded: tail.length };
+		} finally {
+			doc.destroy();
+		}
+	}
+
+	/** [SC2] An update another instance committed: applied and relayed to this room's connections. */
+	applyRemote(update: Uint8Array): void {
+		if (this.#closed) return;
+		Y.applyUpdate(this.doc, update, REMOTE);
+		this.#sinceSnapshot += 1;
+		// Something it builds on never arrived here (a lost message): fetch what is stored.
+		if (this.doc.store.pendingStructs || this.doc.store.pendingDs) void this.catchUp();
+		if (this.#sinceSnapshot >= this.options.compactEvery) void this.compact();
+	}
+
+	/** [SC2] Another instance's awareness change. */
+	applyRemoteAwareness(update: Uint8Array): void {
+		if (this.#closed) return;
+		awarenessProtocol.applyAwarenessUpdate(this.awareness, update, REMOTE);
+	}
+
+	/** The awareness states this instance's connections introduced (for an instance that asks), if any. */
+	localAwareness(): Uint8Array | undefined {
+		const ids = [...this.conns.values()].flatMap((c) => [...c.awarenessIds]).filter((id) => this.awareness.getStates().has(id));
+		return ids.length ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : undefined;
+	}
+
+	/** [SC2][SC6] Applies whatever storage has that this room lacks (after lost messages or a Redis outage). */
+	catchUp(): Promise<void> {
+		this.#catchingUp ??= (async () => {
+			const state = await this.#stored();
+			if (!state || this.#closed) return;
+			const missing = Y.diffUpdate(state.data, Y.encodeStateVector(this.doc));
+			Y.applyUpdate(this.doc, missing, REMOTE);
+		})()
+			.catch((err: unknown) => this.logger.error({ err, boardId: this.boardId }, 'board: catching up from storage failed'))
+			.finally(() => {
+				this.#catchingUp = undefined;
+			});
+		return this.#catchingUp;
+	}
+
 	#broadcastUpdate(update: Uint8Array, origin: unknown): void {
 		if (origin === 'load') return;
 		const message = encodeMessage(MessageType.Sync, (e) => {
@@ -283,6 +397,7 @@ export class BoardRoom {
 	/** Closes every connection and frees the doc. */
 	destroy(code: number = CloseCode.GoingAway, reason = 'board closed'): void {
 		this.#closed = true;
+		this.options.link?.close();
 		for (const c of this.conns.values()) c.ws.close(code, reason);
 		this.conns.clear();
 		this.awareness.destroy();

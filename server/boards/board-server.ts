@@ -14,6 +14,8 @@
  * - [BL2] Every 30 s (BOARD_PING_SECONDS) the server pings; a connection that did not answer the
  *   previous ping is dropped, and its awareness removed.
  * - [BL3] A board with no connections is compacted at once and unloaded after `idleMs`.
+ * - [SC2] With scale-out, each loaded room is linked to the same board on the other instances
+ *   (board-link.ts); without it, rooms have no link and nothing else changes.
  */
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -28,6 +30,7 @@ import type { Db } from '../db/open.ts';
 import { cohortsStore } from '../cohorts/cohorts.store.ts';
 import { boardAccess, type BoardAccess } from './board-access.ts';
 import { BoardRoom, MalformedFrame, type Connection } from './board-room.ts';
+import type { BoardLinks } from './board-link.ts';
 import type { BoardTokens } from './board-tokens.ts';
 import type { BoardsStore } from './boards.store.ts';
 
@@ -50,6 +53,8 @@ export function createBoardServer(deps: {
 	clock: Clock;
 	logger: Logger;
 	options: BoardServerOptions;
+	/** Scale-out: links to the same boards on other instances. */
+	links?: BoardLinks | undefined;
 }) {
 	const { store, auth, clock, logger, options } = deps;
 	const cohorts = cohortsStore(deps.db);
@@ -89,7 +94,7 @@ export function createBoardServer(deps: {
 	function room(boardId: string, cohortId: string): Promise<BoardRoom> {
 		let p = rooms.get(boardId);
 		if (!p) {
-			p = BoardRoom.load(boardId, cohortId, store, clock, logger, { compactEvery: options.compactEvery });
+			p = BoardRoom.load(boardId, cohortId, store, clock, logger, { compactEvery: options.compactEvery, link: deps.links?.link(boardId) });
 			rooms.set(boardId, p);
 			p.catch(() => rooms.delete(boardId));
 		}

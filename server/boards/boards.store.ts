@@ -106,19 +106,25 @@ export function boardsStore({ kysely }: Db) {
 			});
 		},
 
-		/** Appends a batch of accepted updates in one transaction; returns their ids in order. */
+		/**
+		 * Appends a batch of accepted updates in one transaction; returns their ids in order.
+		 * The board's row is updated (and so locked, on PostgreSQL) *before* the ids are drawn: appends
+		 * to one board from several instances then commit in id order, so whatever a reader sees of a
+		 * board's log is a prefix of it, and a snapshot folding what it read misses nothing below its
+		 * watermark [SC5].
+		 */
 		async append(boardId: string, rows: { data: Uint8Array; userId: string | null; createdAt: string }[]): Promise<number[]> {
 			if (rows.length === 0) return [];
 			return kysely.transaction().execute(async (trx) => {
-				const inserted = await trx
-					.insertInto('board_updates')
-					.values(rows.map((r) => ({ board_id: boardId, data: r.data, user_id: r.userId, created_at: r.createdAt })))
-					.returning('id')
-					.execute();
 				await trx
 					.updateTable('boards')
 					.set({ updated_at: rows[rows.length - 1]!.createdAt })
 					.where('id', '=', boardId)
+					.execute();
+				const inserted = await trx
+					.insertInto('board_updates')
+					.values(rows.map((r) => ({ board_id: boardId, data: r.data, user_id: r.userId, created_at: r.createdAt })))
+					.returning('id')
 					.execute();
 				return inserted.map((r) => Number(r.id));
 			});

@@ -21,6 +21,16 @@
  * - [CC1] In a circle round each group passes a talking piece (shared/circle.ts); only the holder
  *   may say done or pass; facilitators skip and reorder; leaving hands the piece on, rejoining puts
  *   the person back at the end. Every change is stored before it is announced.
+ *
+ * With scale-out this service runs, for a given convening, only on the instance holding the
+ * convening's lease (live.cluster.ts forwards everyone else's requests to it):
+ * - [SC3] `resume` loads a convening whose previous holder went away (its timers resume as after a
+ *   restart [BR5]); `unload` drops one whose lease was lost: its timers are cancelled and nothing
+ *   scheduled on it fires afterwards. A timer firing while the lease's term has run out does nothing
+ *   (the convening is dropped a moment later, and whoever holds it next fires it).
+ * - [SC4] Attendance spans survive a handover: with `resumeGraceMs`, loading does not close open
+ *   spans at once; people who come back within the grace keep their span, and the spans of those
+ *   who did not are closed when it ends [CV3].
  */
 import { randomBytes } from 'node:crypto';
 import * as circles from '../../shared/circle.ts';
@@ -75,6 +85,8 @@ interface Live {
 	people: Map<string, Person>;
 	round: StoredRound | null;
 	cancelTimers: (() => void)[];
+	/** Unloaded (scale-out: the lease was lost); nothing may be scheduled on it any more. */
+	dropped: boolean;
 }
 
 export interface LiveEvents {
@@ -99,9 +111,18 @@ export function liveService(deps: {
 	/** Media hook: LiveKit rooms follow rounds and circles [LK3][LK4]; absent or a no-op without LiveKit. */
 	media?: MediaRooms;
 	random?: () => number;
+	/** How long a wind-down lasts (WIND_DOWN_SECONDS); one minute by default. */
+	windDownMs?: number | undefined;
+	/** Scale-out: keep attendance spans open this long after loading, for people re-joining [SC4]. */
+	resumeGraceMs?: number | undefined;
+	/** Scale-out: whether this instance still holds the convening's lease; a timer of one it does not hold does nothing [SC3]. */
+	holds?: ((conveningId: string) => boolean) | undefined;
 }) {
 	const { db, clock, scheduler, requireAccess, events } = deps;
 	const random = deps.random ?? Math.random;
+	const windDownMs = deps.windDownMs ?? WIND_DOWN_MS;
+	// A timer may act on a convening only while it is loaded here and (scale-out) its lease is held.
+	const mayAct = (live: Live) => !live.dropped && (deps.holds?.(live.convening.id) ?? true);
 	const store = liveStore(db);
 	const rounds = roundsStore(db);
 	const convenings = conveningsStore(db);
@@ -122,8 +143,9 @@ export function liveService(deps: {
 		if (!p) {
 			p = (async () => {
 				const row = await store.get(conveningId);
-				// [CV3] Nobody is connected to a freshly loaded convening.
-				await store.closeOpenSpans(conveningId, iso(clock.now()));
+				// [CV3] Nobody is connected to a freshly loaded convening. [SC4] After a handover, people
+				// connected through other instances are: their spans close only if they do not come back.
+				if (deps.resumeGraceMs === undefined) await store.closeOpenSpans(conveningId, iso(clock.now()));
 				const live: Live = {
 					convening,
 					phase: row?.phase ?? 'scheduled',
@@ -131,8 +153,16 @@ export function liveService(deps: {
 					agendaStartedAt: row?.agendaStartedAt ?? null,
 					people: new Map(),
 					round: (await rounds.current(conveningId)) ?? null,
-					cancelTimers: []
+					cancelTimers: [],
+					dropped: false
 				};
+				if (deps.resumeGraceMs !== undefined) {
+					scheduler.at(clock.now() + deps.resumeGraceMs, () => {
+						if (live.dropped) return;
+						const here = [...live.people.values()].filter((p) => p.sockets.size > 0).map((p) => p.userId);
+						store.closeOpenSpansExcept(conveningId, here, iso(clock.now())).catch(() => {});
+					});
+				}
 				// [BR5] Resume the round's timers; one whose time passed closes now.
 				if (live.round) schedule(live);
 				return live;
@@ -234,18 +264,18 @@ export function liveService(deps: {
 	function schedule(live: Live): void {
 		for (const cancel of live.cancelTimers.splice(0)) cancel();
 		const r = live.round;
-		if (!r || r.status === 'closed') return;
+		if (!r || r.status === 'closed' || live.dropped) return;
 		const closeAt = Date.parse(r.status === 'closing' && r.closesAt ? r.closesAt : r.deadlineAt);
 		if (r.status === 'open' && Date.parse(r.deadlineAt) - WARNING_MS > clock.now()) {
 			live.cancelTimers.push(
-				scheduler.at(Date.parse(r.deadlineAt) - WARNING_MS, () =>
-					events.warning(live.convening.id, { roundId: r.id, closesAt: r.deadlineAt })
-				)
+				scheduler.at(Date.parse(r.deadlineAt) - WARNING_MS, () => {
+					if (mayAct(live)) events.warning(live.convening.id, { roundId: r.id, closesAt: r.deadlineAt });
+				})
 			);
 		}
 		live.cancelTimers.push(
 			scheduler.at(closeAt, () => {
-				if (live.round?.id !== r.id) return;
+				if (live.round?.id !== r.id || !mayAct(live)) return;
 				closeRound(live).catch(() => {});
 			})
 		);
@@ -429,7 +459,9 @@ export function liveService(deps: {
 				live.people.set(user.id, person);
 			}
 			person.role = role;
-			if (person.sockets.size === 0) await store.joined(newId(), conveningId, user.id, iso(clock.now())); // [CV3]
+			// [CV3] A span per presence; [SC4] after a handover, the span someone already has goes on.
+			if (person.sockets.size === 0 && !(deps.resumeGraceMs !== undefined && (await store.hasOpenSpan(conveningId, user.id))))
+				await store.joined(newId(), conveningId, user.id, iso(clock.now()));
 			person.sockets.add(socketId);
 			socketConvening.set(socketId, { conveningId, userId: user.id });
 			// [BR4] Back to their group, or placed if they arrive mid-round.
@@ -656,7 +688,7 @@ export function liveService(deps: {
 			const r = activeRound(live);
 			if (mode === 'now') return closeRound(live);
 			r.status = 'closing';
-			r.closesAt = iso(Math.min(clock.now() + WIND_DOWN_MS, Date.parse(r.deadlineAt)));
+			r.closesAt = iso(Math.min(clock.now() + windDownMs, Date.parse(r.deadlineAt)));
 			await rounds.setTimes(r.id, { status: r.status, deadlineAt: r.deadlineAt, closesAt: r.closesAt, closedAt: null });
 			schedule(live);
 			events.warning(live.convening.id, { roundId: r.id, closesAt: r.closesAt });
@@ -783,6 +815,23 @@ export function liveService(deps: {
 		async snapshot(conveningId: string): Promise<ConveningState | undefined> {
 			const live = await lives.get(conveningId);
 			return live && stateOf(live);
+		},
+
+		/** [SC3] Loads a convening (if it is not) and resumes its timers: this instance now holds its lease. */
+		async resume(conveningId: string): Promise<void> {
+			await load(conveningId, await conveningById(conveningId));
+		},
+
+		/** [SC3] Drops a convening (its lease was lost): timers cancelled, its sockets forgotten. */
+		async unload(conveningId: string): Promise<void> {
+			const p = lives.get(conveningId);
+			if (!p) return;
+			lives.delete(conveningId);
+			const live = await p.catch(() => undefined);
+			if (!live) return;
+			live.dropped = true;
+			for (const cancel of live.cancelTimers.splice(0)) cancel();
+			for (const [socketId, at] of socketConvening) if (at.conveningId === conveningId) socketConvening.delete(socketId);
 		}
 	};
 }

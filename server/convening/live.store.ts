@@ -56,6 +56,23 @@ export function liveStore({ kysely }: Db) {
 				.where('left_at', 'is', null)
 				.execute();
 		},
+		/** Whether the person has an attendance span still open (scale-out: another instance opened it). */
+		async hasOpenSpan(conveningId: string, userId: string): Promise<boolean> {
+			const r = await kysely
+				.selectFrom('attendance')
+				.select('id')
+				.where('convening_id', '=', conveningId)
+				.where('user_id', '=', userId)
+				.where('left_at', 'is', null)
+				.executeTakeFirst();
+			return r !== undefined;
+		},
+		/** Closes the open spans of everyone but the people given (those still connected). */
+		async closeOpenSpansExcept(conveningId: string, userIds: string[], at: string): Promise<void> {
+			let q = kysely.updateTable('attendance').set({ left_at: at }).where('convening_id', '=', conveningId).where('left_at', 'is', null);
+			if (userIds.length) q = q.where('user_id', 'not in', userIds);
+			await q.execute();
+		},
 		async attendance(conveningId: string) {
 			return kysely
 				.selectFrom('attendance')

@@ -10,6 +10,7 @@ import { hearthContext } from '../context.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { openDb, type Db } from '../db/open.ts';
+import { connectScale } from '../scale/scale.ts';
 import { markProtocol, type NodeHandler } from './sveltekit.ts';
 
 export type { NodeHandler };
@@ -40,7 +41,9 @@ export async function startServer(opts: {
 	const { config } = opts;
 	const logger = opts.logger ?? makeLogger(config);
 	const db = opts.db ?? (await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-	const hearth = createHearth({ config, db, clock: opts.clock ?? systemClock, logger });
+	// Scale-out when REDIS_URL is set; undefined (a single instance) otherwise.
+	const scale = await connectScale(config, logger);
+	const hearth = createHearth({ config, db, clock: opts.clock ?? systemClock, logger, scale });
 	const context = hearthContext();
 	const server = http.createServer();
 	// The app's listener goes first: socket.io wraps the request listeners present when it attaches,
@@ -95,6 +98,7 @@ export async function startServer(opts: {
 			server.closeIdleConnections();
 			await hearth.close();
 			server.closeAllConnections();
+			await scale?.close();
 			await db.close();
 		})());
 

@@ -1,10 +1,14 @@
 /**
  * socket.io (session control) on the one HTTP server, authenticated by the session cookie.
  * (The board path `/yjs/<boardId>` is server/boards/board-server.ts.)
+ *
+ * - [SC1] With scale-out, the Redis streams adapter makes rooms and broadcasts span instances: a
+ *   client may be connected to any instance. Connection-state recovery stays off: a client that
+ *   reconnects (to any instance) asks for the whole state again [CV2].
  */
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { ErrorCode, ERROR_MESSAGES } from '../../shared/errors.ts';
 import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from '../../shared/events.ts';
 import { readCookie, SESSION_COOKIE } from '../../shared/session.ts';
@@ -20,7 +24,14 @@ type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<st
 
 export function attachRealtime(
 	server: http.Server,
-	deps: { auth: AuthService; logger: Logger; config: Config; onConnection: (socket: HearthSocket) => void }
+	deps: {
+		auth: AuthService;
+		logger: Logger;
+		config: Config;
+		/** socket.io's adapter (scale-out: the Redis streams adapter); the in-memory one by default. */
+		adapter?: ServerOptions['adapter'] | undefined;
+		onConnection: (socket: HearthSocket) => void;
+	}
 ): Realtime {
 	const { auth, logger } = deps;
 	// destroyUpgrade:false, or engine.io destroys every other upgrade (the board path) after 1 s.
@@ -28,7 +39,8 @@ export function attachRealtime(
 		destroyUpgrade: false,
 		serveClient: false,
 		maxHttpBufferSize: 64 * 1024,
-		cors: deps.config.origin ? { origin: deps.config.origin, credentials: true } : undefined
+		cors: deps.config.origin ? { origin: deps.config.origin, credentials: true } : undefined,
+		...(deps.adapter ? { adapter: deps.adapter } : {})
 	});
 
 	io.use(async (socket, next) => {
