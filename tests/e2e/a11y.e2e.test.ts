@@ -51,6 +51,8 @@ describe('accessibility of the main pages', () => {
 		const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
 		const page = await context.newPage();
 		await page.goto(`${s.url}/login`);
+		// Type only once the page is live: hydration would otherwise reset what was typed.
+		await page.waitForSelector('html[data-ready]');
 		await page.getByLabel('Email').fill('amara.okafor@hearth.example');
 		await page.getByLabel('Password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();

@@ -31,6 +31,8 @@ describe('cohort calendar in the browser', () => {
 		const context = await browser.newContext({ timezoneId, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
 		const page = await context.newPage();
 		await page.goto(`${s.url}/login`);
+		// Type only once the page is live: hydration would otherwise reset what was typed.
+		await page.waitForSelector('html[data-ready]');
 		await page.getByLabel('Email').fill(email);
 		await page.getByLabel('Password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();
@@ -103,6 +105,7 @@ describe('cohort calendar in the browser', () => {
 	it('a form with bad input shows what to fix, in place', async () => {
 		const page = await signIn('amara.okafor@hearth.example', 'Africa/Lagos');
 		await page.goto(`${s.url}/cohorts/${cohortId}/convenings/new`);
+		await page.waitForSelector('html[data-ready]');
 		await page.getByLabel('Title', { exact: true }).fill('Too short');
 		await page.getByLabel('Starts').fill('2027-02-01T10:00');
 		await page.getByLabel('Duration (minutes)').fill('30000');

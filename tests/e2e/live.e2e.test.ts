@@ -39,6 +39,8 @@ describe('live convening in the browser', () => {
 		const context = await browser.newContext({ timezoneId, viewport: { width: 1280, height: 900 } });
 		const page = await context.newPage();
 		await page.goto(`${s.url}/login?next=/cohorts/${cohortId}/convenings/${conveningId}/live`);
+		// Type only once the page is live: hydration would otherwise reset what was typed.
+		await page.waitForSelector('html[data-ready]');
 		await page.getByLabel('Email').fill(email);
 		await page.getByLabel('Password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();

@@ -104,6 +104,8 @@ describe('LiveKit mode in the browser, without a LiveKit server (stand-in record
 		await context.grantPermissions(['camera', 'microphone']);
 		const page = await context.newPage();
 		await page.goto(`${s.url}/login?next=${encodeURIComponent(livePath)}`);
+		// Type only once the page is live: hydration would otherwise reset what was typed.
+		await page.waitForSelector('html[data-ready]');
 		await page.getByLabel('Email').fill(email);
 		await page.getByLabel('Password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();

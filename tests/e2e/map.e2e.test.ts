@@ -39,6 +39,8 @@ describe('systems map editor in the browser', () => {
 		const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
 		const page = await context.newPage();
 		await page.goto(`${s.url}/login?next=${encodeURIComponent(mapPath)}`);
+		// Type only once the page is live: hydration would otherwise reset what was typed.
+		await page.waitForSelector('html[data-ready]');
 		await page.getByLabel('Email').fill(email);
 		await page.getByLabel('Password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();
@@ -219,6 +221,7 @@ describe('systems map editor in the browser', () => {
 		}
 		const page = await open('arjun.nair@hearth.example');
 		await page.goto(`${s.url}${mapPath.replace(/\/map$/, '')}/history`);
+		await page.waitForSelector('html[data-ready]');
 		const picture = page.getByTestId('history-picture');
 		await expect.poll(() => picture.textContent(), POLL).toContain('Bloom');
 		expect(await picture.textContent()).toContain('Seed');

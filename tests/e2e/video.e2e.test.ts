@@ -54,6 +54,8 @@ describe('peer-to-peer video in the browser', () => {
 		await context.grantPermissions(['camera', 'microphone']);
 		const page = await context.newPage();
 		await page.goto(`${s.url}/login?next=${encodeURIComponent(livePath)}`);
+		// Type only once the page is live: hydration would otherwise reset what was typed.
+		await page.waitForSelector('html[data-ready]');
 		await page.getByLabel('Email').fill(email);
 		await page.getByLabel('Password').fill(DEMO_PASSWORD);
 		await page.getByRole('button', { name: 'Sign in' }).click();
