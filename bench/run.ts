@@ -6,11 +6,13 @@
 import { parseArgs } from 'node:util';
 import { boardsFanout } from './boards-fanout.ts';
 import { boardsOpen } from './boards-open.ts';
+import { conveningControl } from './convening-control.ts';
+import { scaleOut } from './scale-out.ts';
 import { type Benchmark, Flags, type FlagSpec, UsageError } from './lib/bench.ts';
 import { cleanup } from './lib/cleanup.ts';
 import { machine, machineTable, table } from './lib/report.ts';
 
-const BENCHMARKS: Benchmark[] = [boardsFanout, boardsOpen];
+const BENCHMARKS: Benchmark[] = [boardsFanout, boardsOpen, conveningControl, scaleOut];
 
 class TimedOut extends Error {}
 
@@ -70,7 +72,9 @@ async function main(): Promise<number> {
 			const timeout = new Promise<never>((_, reject) => {
 				timer = setTimeout(() => reject(new TimedOut(`stopped after --timeout ${timeoutS} s`)), timeoutS * 1000);
 			});
-			const report = await Promise.race([b.run(flags), timeout]);
+			// Two benchmarks may share a flag's name with different defaults: each gets its own.
+			const own = new Flags(flagValues as Record<string, string | undefined>, { ...specs, ...b.flags });
+			const report = await Promise.race([b.run(own), timeout]);
 			console.log(`\n${report}`);
 			summary.push([b.name, 'done', `${((performance.now() - started) / 1000).toFixed(1)} s`]);
 		} catch (err) {

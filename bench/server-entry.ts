@@ -1,15 +1,19 @@
 /**
  * The measured Hearth server, in a process of its own so no load generator shares its thread.
  * A driver forks it and, over IPC (see lib/protocol.ts): starts a real server on 127.0.0.1 with
- * port 0 (the built SvelteKit app when build/ exists, socket.io, the board path), seeded with the
- * test world and two boards; fills a board's update log through the store; reports the process's
- * own CPU, event loop and memory over a window; and closes it all on `stop`.
+ * port 0 (the built SvelteKit app when build/ exists and the driver wants it, socket.io, the board
+ * path), seeded with the test world and two boards; fills a board's update log through the store;
+ * seeds a large cohort of convenings straight into the database; reports the process's own CPU,
+ * event loop and memory over a window; and closes it all on `stop`.
  *
  * Storage (the SQLite directory, the PostgreSQL database) belongs to the driver, which removes it.
  */
 import fs from 'node:fs';
+import inspector from 'node:inspector';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { pino } from 'pino';
 import { sql } from 'kysely';
 import * as Y from 'yjs';
@@ -19,12 +23,22 @@ import { openDb, type Db } from '../server/db/open.ts';
 import { startServer, type RunningServer } from '../server/http/server.ts';
 import { loadSvelteKitHandler } from '../server/http/sveltekit.ts';
 import type { User } from '../server/auth/users.store.ts';
+import { DUMMY_HASH } from '../server/auth/passwords.ts';
+import { hashSecret, newId, newSecret } from '../server/ids.ts';
 import { makeWorld } from '../tests/helpers/world.ts';
 import { ROOT } from './lib/cleanup.ts';
 import { boardHistory } from './lib/history.ts';
 import { cpuMs } from './lib/report.ts';
 import { servePeer } from './lib/ipc.ts';
-import { sharedClock, type BoardInfo, type ServerCommands, type ServerStats } from './lib/protocol.ts';
+import {
+	sharedClock,
+	type BoardInfo,
+	type ConveningSeed,
+	type MemoryUsage,
+	type Participant,
+	type ServerCommands,
+	type ServerStats
+} from './lib/protocol.ts';
 
 let running: RunningServer | undefined;
 let db: Db | undefined;
@@ -51,12 +65,51 @@ let window:
 	| undefined;
 let unobserve: (() => void) | undefined;
 
+/** A full garbage collection on demand (the process is not started with --expose-gc). */
+let collect: (() => void) | undefined;
+function fullGc(): void {
+	if (!collect) {
+		v8.setFlagsFromString('--expose-gc');
+		collect = vm.runInNewContext('gc') as () => void;
+	}
+	collect();
+}
+
 function requireServer(): { running: RunningServer; db: Db } {
 	if (!running || !db) throw new Error('init first');
 	return { running, db };
 }
 
+/**
+ * BENCH_CPU_PROFILE=<dir> (not part of any benchmark: for finding where the time goes) profiles this
+ * process from `init` to `stop` and writes server-<pid>.cpuprofile there, for Chrome DevTools.
+ */
+const profileDir = process.env.BENCH_CPU_PROFILE;
+let profiler: inspector.Session | undefined;
+
+function startProfile(): void {
+	if (!profileDir || profiler) return;
+	profiler = new inspector.Session();
+	profiler.connect();
+	profiler.post('Profiler.enable');
+	profiler.post('Profiler.start');
+}
+
+async function writeProfile(): Promise<void> {
+	const session = profiler;
+	profiler = undefined;
+	if (!session || !profileDir) return;
+	await new Promise<void>((resolve) =>
+		session.post('Profiler.stop', (err, result) => {
+			if (!err) fs.writeFileSync(path.join(profileDir, `server-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+			session.disconnect();
+			resolve();
+		})
+	);
+}
+
 async function stop(): Promise<void> {
+	await writeProfile();
 	if (window) clearInterval(window.sampler);
 	const r = running;
 	running = undefined;
@@ -67,7 +120,7 @@ async function stop(): Promise<void> {
 
 servePeer<ServerCommands>(
 	{
-		async init({ engine, dataDir, databaseUrl, idleSeconds, base }) {
+		async init({ engine, dataDir, databaseUrl, idleSeconds, base, app }) {
 			now = sharedClock(base);
 			const config = loadConfig({
 				PORT: '0',
@@ -78,10 +131,12 @@ servePeer<ServerCommands>(
 				...(engine === 'postgres' && databaseUrl ? { DATABASE_URL: databaseUrl } : {})
 			});
 			db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-			const handler = fs.existsSync(path.join(ROOT, 'build', 'handler.js'))
-				? await loadSvelteKitHandler(path.join(ROOT, 'build'))
-				: undefined;
+			const handler =
+				app !== false && fs.existsSync(path.join(ROOT, 'build', 'handler.js'))
+					? await loadSvelteKitHandler(path.join(ROOT, 'build'))
+					: undefined;
 			running = await startServer({ config, handler, clock: systemClock, logger: pino({ level: 'warn' }), db });
+			startProfile();
 			const h = running.hearth;
 			const world = await makeWorld(h);
 			// Everyone in cohort A who may write; the observer could only read.
@@ -270,6 +325,168 @@ servePeer<ServerCommands>(
 			const applyMs = performance.now() - t;
 			doc.destroy();
 			return { rows: tail.length + (snapshot ? 1 : 0), readMs, applyMs };
+		},
+
+		async seedConvenings({ participants, convenings }): Promise<ConveningSeed> {
+			const { db } = requireServer();
+			const started = performance.now();
+			// Straight into the tables, in one transaction: hashing a password per person (argon2) would
+			// take minutes, and nobody signs in with one; everyone gets a session row instead, stored
+			// as the auth service stores them (the SHA-256 of the cookie token).
+			const at = Date.now();
+			const createdAt = iso(at);
+			const expires = iso(at + 7 * 86_400_000);
+			const cohortId = newId();
+			type Seeded = Participant & { name: string; email: string };
+			const person = (convening: number, name: string, email: string): Seeded => ({
+				userId: newId(),
+				token: newSecret(),
+				convening,
+				name,
+				email
+			});
+			const plan = Array.from({ length: convenings }, (_, c) => ({
+				id: newId(),
+				facilitator: person(c, `Facilitator ${String(c + 1).padStart(3, '0')}`, `bench-f${c + 1}@example.org`),
+				members: [] as Seeded[]
+			}));
+			// Member i joins convening i mod convenings.
+			for (let i = 0; i < participants; i++)
+				plan[i % convenings]!.members.push(
+					person(i % convenings, `Member ${String(i + 1).padStart(5, '0')}`, `bench-m${i + 1}@example.org`)
+				);
+			const everyone = plan.flatMap((c) => [c.facilitator, ...c.members]);
+			const chunks = <T>(rows: T[], size = 200): T[][] =>
+				Array.from({ length: Math.ceil(rows.length / size) }, (_, i) => rows.slice(i * size, (i + 1) * size));
+			await db.kysely.transaction().execute(async (trx) => {
+				await trx
+					.insertInto('cohorts')
+					.values({
+						id: cohortId,
+						name: 'Benchmark cohort',
+						description: '',
+						starts_on: '2026-01-01',
+						ends_on: '2027-12-31',
+						time_zone: 'UTC',
+						ics_token: null,
+						created_at: createdAt
+					})
+					.execute();
+				for (const rows of chunks(everyone)) {
+					await trx
+						.insertInto('users')
+						.values(
+							rows.map((p) => ({
+								id: p.userId,
+								email: p.email,
+								name: p.name,
+								password_hash: DUMMY_HASH,
+								time_zone: 'UTC',
+								created_at: createdAt
+							}))
+						)
+						.execute();
+					await trx
+						.insertInto('sessions')
+						.values(rows.map((p) => ({ id: hashSecret(p.token), user_id: p.userId, created_at: createdAt, expires_at: expires })))
+						.execute();
+				}
+				const facilitators = new Set(plan.map((c) => c.facilitator.userId));
+				for (const rows of chunks(everyone)) {
+					await trx
+						.insertInto('memberships')
+						.values(
+							rows.map((p) => ({
+								cohort_id: cohortId,
+								user_id: p.userId,
+								role: facilitators.has(p.userId) ? ('facilitator' as const) : ('member' as const),
+								team_id: null,
+								created_at: createdAt
+							}))
+						)
+						.execute();
+				}
+				await trx
+					.insertInto('convenings')
+					.values(
+						plan.map((c, i) => ({
+							id: c.id,
+							cohort_id: cohortId,
+							kind: 'convening' as const,
+							title: `Benchmark convening ${i + 1}`,
+							description: '',
+							starts_at: createdAt,
+							duration_minutes: 120,
+							status: 'scheduled' as const,
+							created_by: c.facilitator.userId,
+							created_at: createdAt,
+							updated_at: createdAt
+						}))
+					)
+					.execute();
+			});
+			const strip = ({ userId, token, convening }: Participant): Participant => ({ userId, token, convening });
+			return {
+				cohortId,
+				seedMs: performance.now() - started,
+				convenings: plan.map((c) => ({ id: c.id, facilitator: strip(c.facilitator), members: c.members.map(strip) }))
+			};
+		},
+
+		memory({ gc }): MemoryUsage {
+			if (gc) {
+				// Twice: the first pass may only finalise what the second frees.
+				fullGc();
+				fullGc();
+			}
+			const m = process.memoryUsage();
+			return { heapUsedBytes: m.heapUsed, rssBytes: m.rss, externalBytes: m.external };
+		},
+
+		async roundsInfo() {
+			const { db } = requireServer();
+			const k = db.kysely;
+			const count = async (q: Promise<{ n: string | number | bigint } | undefined>) => Number((await q)?.n ?? 0);
+			return {
+				rounds: await count(
+					k
+						.selectFrom('rounds')
+						.select((eb) => eb.fn.countAll().as('n'))
+						.executeTakeFirst()
+				),
+				closed: await count(
+					k
+						.selectFrom('rounds')
+						.select((eb) => eb.fn.countAll().as('n'))
+						.where('status', '=', 'closed')
+						.executeTakeFirst()
+				),
+				groups: await count(
+					k
+						.selectFrom('round_groups')
+						.select((eb) => eb.fn.countAll().as('n'))
+						.executeTakeFirst()
+				),
+				assignments: await count(
+					k
+						.selectFrom('round_assignments')
+						.select((eb) => eb.fn.countAll().as('n'))
+						.executeTakeFirst()
+				),
+				groupBoards: await count(
+					k
+						.selectFrom('boards')
+						.select((eb) => eb.fn.countAll().as('n'))
+						.where('group_id', 'is not', null)
+						.executeTakeFirst()
+				),
+				attendanceSpans: await count(
+					k
+						.selectFrom('attendance')
+						.select((eb) => eb.fn.countAll().as('n'))
+						.executeTakeFirst()
+				)
+			};
 		},
 
 		async stop() {

@@ -72,12 +72,18 @@ export async function spawnPeer<C extends Commands>(file: string, name: string, 
 		call<K extends keyof C & string>(cmd: K, args: C[K]['args'], timeoutMs = 60_000): Promise<C[K]['result']> {
 			const id = nextId++;
 			return new Promise((resolve, reject) => {
+				// A child already gone (killed by cleanup after a --timeout, say): fail the call, not the driver.
+				if (!child.connected) return reject(new Error(`${name}: ${cmd} not sent, the process is gone`));
 				const timer = setTimeout(() => {
 					pending.delete(id);
 					reject(new Error(`${name}: ${cmd} took longer than ${timeoutMs} ms`));
 				}, timeoutMs);
 				pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-				child.send({ kind: 'call', id, cmd, args } satisfies Request);
+				child.send({ kind: 'call', id, cmd, args } satisfies Request, (err) => {
+					if (!err || !pending.delete(id)) return;
+					clearTimeout(timer);
+					reject(new Error(`${name}: ${cmd} not sent: ${err.message}`));
+				});
 			});
 		}
 	};
