@@ -33,6 +33,7 @@
  *   who did not are closed when it ends [CV3].
  */
 import { randomBytes } from 'node:crypto';
+import { csvRow } from '../../shared/csv.ts';
 import * as circles from '../../shared/circle.ts';
 import { assignGroups, GroupingError, placeLateJoiner, type GroupingMode } from '../../shared/grouping.ts';
 import { templateById } from '../../shared/templates.ts';
@@ -797,16 +798,10 @@ export function liveService(deps: {
 			await requireAccess(user.id, cohortId, 'convening.manage');
 			if (!(await convenings.byId(cohortId, conveningId))) throw new AppError(ErrorCode.NotFound);
 			const rows = await store.attendance(conveningId);
-			const cell = (v: string | null) => {
-				const s = v ?? '';
-				// Quote every cell; neutralise leading characters spreadsheets would run as formulas.
-				const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-				return `"${safe.replaceAll('"', '""')}"`;
-			};
-			const lines = [['name', 'email', 'joined_at', 'left_at', 'minutes'].map(cell).join(',')];
+			const lines = [csvRow(['name', 'email', 'joined_at', 'left_at', 'minutes'])];
 			for (const r of rows) {
 				const minutes = r.left_at ? Math.round((Date.parse(r.left_at) - Date.parse(r.joined_at)) / 60_000) : null;
-				lines.push([r.name, r.email, r.joined_at, r.left_at, minutes === null ? '' : String(minutes)].map(cell).join(','));
+				lines.push(csvRow([r.name, r.email, r.joined_at, r.left_at, minutes === null ? '' : String(minutes)]));
 			}
 			return lines.join('\r\n') + '\r\n';
 		},

@@ -1,12 +1,7 @@
 import type { RequestHandler } from './$types';
 import { orError, requireUser } from '$lib/server/guard';
+import { csvRow } from '$shared/csv.ts';
 import { memberYear } from '../../../../../server/cohorts/year.store.ts';
-
-const cell = (v: string | number) => {
-	const s = String(v);
-	// Quoted, and formula-safe for spreadsheets.
-	return `"${(/^[=+\-@\t\r]/.test(s) ? `'${s}` : s).replaceAll('"', '""')}"`;
-};
 
 /** Your year as a CSV to keep toward certification: one row per convening, circle and board. */
 export const GET: RequestHandler = async (event) => {
@@ -19,7 +14,7 @@ export const GET: RequestHandler = async (event) => {
 	for (const c of year.circles)
 		rows.push(['check-in circle', c.conveningTitle, c.openedAt, [c.groupName, c.prompt].filter(Boolean).join(': ')]);
 	for (const b of year.boards) rows.push(['board', b.title, b.lastAt, `${b.changes} changes`]);
-	return new Response(rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n', {
+	return new Response(rows.map(csvRow).join('\r\n') + '\r\n', {
 		headers: {
 			'content-type': 'text/csv; charset=utf-8',
 			'content-disposition': 'attachment; filename="my-year.csv"',
