@@ -8,7 +8,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
 
 describe('accessibility of the main pages', () => {
 	let s: TestServer;
@@ -50,12 +50,7 @@ describe('accessibility of the main pages', () => {
 	async function signedIn(colorScheme: 'light' | 'dark'): Promise<BrowserContext> {
 		const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
 		const page = await context.newPage();
-		await page.goto(`${s.url}/login`);
-		// Type only once the page is live: hydration would otherwise reset what was typed.
-		await page.waitForSelector('html[data-ready]');
-		await page.getByLabel('Email').fill('amara.okafor@hearth.example');
-		await page.getByLabel('Password').fill(DEMO_PASSWORD);
-		await page.getByRole('button', { name: 'Sign in' }).click();
+		await signInThroughForm(page, s.url, 'amara.okafor@hearth.example', DEMO_PASSWORD);
 		await page.waitForURL(/\/cohorts\//);
 		await page.close();
 		return context;

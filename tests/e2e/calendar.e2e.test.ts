@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
 
 /** Waits for what a person would wait for; generous, because the machine may be slow. */
 const POLL = { timeout: 15_000 };
@@ -30,12 +30,7 @@ describe('cohort calendar in the browser', () => {
 	async function signIn(email: string, timezoneId: string): Promise<Page> {
 		const context = await browser.newContext({ timezoneId, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
 		const page = await context.newPage();
-		await page.goto(`${s.url}/login`);
-		// Type only once the page is live: hydration would otherwise reset what was typed.
-		await page.waitForSelector('html[data-ready]');
-		await page.getByLabel('Email').fill(email);
-		await page.getByLabel('Password').fill(DEMO_PASSWORD);
-		await page.getByRole('button', { name: 'Sign in' }).click();
+		await signInThroughForm(page, s.url, email, DEMO_PASSWORD);
 		await page.waitForURL(`${s.url}/cohorts/${cohortId}`);
 		return page;
 	}

@@ -17,7 +17,7 @@ import { SESSION_COOKIE } from '../../shared/session.ts';
 import type { JoinResult, RoundView } from '../../shared/live.ts';
 import { livekitRoomName } from '../../shared/livekit.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
 import { openSocket, request, type ClientSocket } from '../helpers/sockets.ts';
 
 const POLL = { timeout: 30_000, interval: 250 };
@@ -103,12 +103,7 @@ describe('LiveKit mode in the browser, without a LiveKit server (stand-in record
 		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 		await context.grantPermissions(['camera', 'microphone']);
 		const page = await context.newPage();
-		await page.goto(`${s.url}/login?next=${encodeURIComponent(livePath)}`);
-		// Type only once the page is live: hydration would otherwise reset what was typed.
-		await page.waitForSelector('html[data-ready]');
-		await page.getByLabel('Email').fill(email);
-		await page.getByLabel('Password').fill(DEMO_PASSWORD);
-		await page.getByRole('button', { name: 'Sign in' }).click();
+		await signInThroughForm(page, s.url, email, DEMO_PASSWORD, livePath);
 		await page.waitForURL(/\/live\?debug-media$/);
 		await expect.poll(() => page.getByTestId('connection').textContent(), POLL).toBe('Connected');
 		return page;

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
 
 const POLL = { timeout: 20_000 };
 
@@ -38,12 +38,7 @@ describe('systems map editor in the browser', () => {
 	async function open(email: string): Promise<Page> {
 		const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
 		const page = await context.newPage();
-		await page.goto(`${s.url}/login?next=${encodeURIComponent(mapPath)}`);
-		// Type only once the page is live: hydration would otherwise reset what was typed.
-		await page.waitForSelector('html[data-ready]');
-		await page.getByLabel('Email').fill(email);
-		await page.getByLabel('Password').fill(DEMO_PASSWORD);
-		await page.getByRole('button', { name: 'Sign in' }).click();
+		await signInThroughForm(page, s.url, email, DEMO_PASSWORD, mapPath);
 		await page.waitForURL(new RegExp(`${mapPath}$`));
 		await expect.poll(() => page.getByTestId('board-status').textContent(), POLL).toBe('Saved and live');
 		return page;

@@ -1,7 +1,7 @@
 /** Debian's Chromium driven by playwright-core (no browser download), with the flags this machine needs. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from './server.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,4 +29,17 @@ export async function launchBrowser(opts: { media?: boolean } = {}): Promise<Bro
 export function artifactPath(name: string): string {
 	fs.mkdirSync(ARTIFACTS, { recursive: true });
 	return path.join(ARTIFACTS, name);
+}
+
+/**
+ * Signs in through the real form, the way a person does, and leaves the page on its way to `next`
+ * (callers wait for the URL they expect). Types only once the page is live: hydration would
+ * otherwise reset what was typed.
+ */
+export async function signInThroughForm(page: Page, baseUrl: string, email: string, password: string, next?: string): Promise<void> {
+	await page.goto(`${baseUrl}/login${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+	await page.waitForSelector('html[data-ready]');
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
 }
