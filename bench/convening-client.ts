@@ -11,7 +11,7 @@
 import type { Result } from '../shared/errors.ts';
 import { MAIN_ROOM, type ConveningState, type JoinResult, type RoundView } from '../shared/live.ts';
 import { SESSION_COOKIE } from '../shared/session.ts';
-import { openSocket, request, type ClientSocket } from '../tests/helpers/sockets.ts';
+import { currentState, openSocket, request, type ClientSocket } from '../tests/helpers/sockets.ts';
 import { servePeer } from './lib/ipc.ts';
 import {
 	sharedClock,
@@ -32,8 +32,6 @@ interface Client {
 	/** The room the last room:changed named. */
 	room: string;
 	arrival: MemberArrival | undefined;
-	/** The newest state this client has (its join answer or a broadcast): when the server made it, who it shows connected. */
-	view: { serverNow: number; connected: number };
 }
 
 const clients: Client[] = [];
@@ -53,18 +51,13 @@ function arrived(c: Client): boolean {
 	return !Number.isNaN(c.arrival?.movedAt ?? NaN) && !Number.isNaN(c.arrival?.stateAt ?? NaN);
 }
 
-function see(c: Client, state: ConveningState): void {
-	if (state.serverNow >= c.view.serverNow)
-		c.view = { serverNow: state.serverNow, connected: state.roster.filter((p) => p.connected).length };
-}
-
 function watch(c: Client): void {
 	// Every socket.io message, as its engine.io packet: '2["event",…]' (an ack is '3…').
 	c.socket.io.engine.on('packet', ({ type, data }) => {
 		if (type !== 'message' || typeof data !== 'string') return;
 		traffic.messages++;
 		traffic.chars += data.length;
-		if (data.startsWith('2["convening:state"')) {
+		if (data.startsWith('2["convening:state"') || data.startsWith('2["convening:presence"')) {
 			traffic.states++;
 			traffic.stateChars += data.length;
 		}
@@ -81,7 +74,6 @@ function watch(c: Client): void {
 	});
 	c.socket.on('convening:state', (state: ConveningState) => {
 		const at = now();
-		see(c, state);
 		const a = c.arrival;
 		if (!a || !pending || !Number.isNaN(a.stateAt)) return;
 		if (pending.action === 'open' ? state.round === null : state.round !== null) return;
@@ -133,8 +125,7 @@ servePeer<ConveningClientCommands>(
 							socket,
 							facilitator: false,
 							room: MAIN_ROOM,
-							arrival: undefined,
-							view: { serverNow: -Infinity, connected: 0 }
+							arrival: undefined
 						};
 						clients.push(c);
 						watch(c);
@@ -142,7 +133,6 @@ servePeer<ConveningClientCommands>(
 						if (!r.ok) return void failures.push(`join: ${describe(r)}`);
 						c.facilitator = r.data.me.role === 'facilitator';
 						c.room = r.data.me.room;
-						see(c, r.data.state);
 						perSocketMs.push(now() - t);
 					} catch (err) {
 						failures.push(`connect: ${err instanceof Error ? err.message : String(err)}`);
@@ -159,7 +149,11 @@ servePeer<ConveningClientCommands>(
 		},
 
 		views() {
-			return clients.map((c) => ({ convening: c.who.convening, connected: c.view.connected }));
+			// The state each client holds (its join answer with every announcement since applied in order).
+			return clients.map((c) => ({
+				convening: c.who.convening,
+				connected: currentState(c.socket)?.roster.filter((p) => p.connected).length ?? 0
+			}));
 		},
 
 		async phase({ phase }) {

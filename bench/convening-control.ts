@@ -318,7 +318,7 @@ function report(r: {
 			],
 			[
 				'received by the load generators while they joined',
-				`${fmt(r.joinTraffic.messages, 0)} messages, ${mb(r.joinTraffic.chars)}; of which convening:state ${fmt(r.joinTraffic.states, 0)}, ` +
+				`${fmt(r.joinTraffic.messages, 0)} messages, ${mb(r.joinTraffic.chars)}; of which convening:state/presence ${fmt(r.joinTraffic.states, 0)}, ` +
 					`${mb(r.joinTraffic.stateChars)}`
 			],
 			['sockets whose newest state, once all had joined, misses someone', `${fmt(r.staleViews, 0)} of ${fmt(r.sockets, 0)}`],
@@ -376,7 +376,7 @@ function report(r: {
 			[
 				'received by the load generators per open (first round)',
 				opens[0]
-					? `${fmt(opens[0].traffic.messages, 0)} messages, ${mb(opens[0].traffic.chars)}; convening:state ` +
+					? `${fmt(opens[0].traffic.messages, 0)} messages, ${mb(opens[0].traffic.chars)}; convening:state/presence ` +
 						`${fmt(opens[0].traffic.states, 0)} × ${kb(opens[0].traffic.stateChars / Math.max(1, opens[0].traffic.states))}`
 					: 'n/a'
 			],

@@ -4,7 +4,16 @@
  */
 import type { Result } from './errors.ts';
 import type { MediaMutePayload, MediaToken, MediaTokenPayload } from './livekit.ts';
-import type { ChatMessage, ConveningState, JoinResult, MediaSignal, Reaction, RoundOpenPayload, RoundView } from './live.ts';
+import type {
+	ChatMessage,
+	ConveningState,
+	JoinResult,
+	PresenceChange,
+	MediaSignal,
+	Reaction,
+	RoundOpenPayload,
+	RoundView
+} from './live.ts';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -56,9 +65,46 @@ export interface ClientToServerEvents {
 	'circle:checkout': (payload: { groupId?: string }, ack: Ack) => void;
 }
 
+/**
+ * Every client → server event name, at runtime (tests generate fuzz and access cases from it). Typed
+ * so that an event added to ClientToServerEvents without an entry here fails to compile.
+ */
+const CLIENT_EVENTS = {
+	'session:whoami': true,
+	'convening:join': true,
+	'convening:leave': true,
+	'convening:phase': true,
+	'agenda:advance': true,
+	'hand:raise': true,
+	'hand:lower': true,
+	'reaction:send': true,
+	'chat:send': true,
+	'round:open': true,
+	'round:broadcast': true,
+	'round:extend': true,
+	'round:move': true,
+	'round:visit': true,
+	'round:close': true,
+	'media:token': true,
+	'media:mute': true,
+	'media:signal': true,
+	'round:choose': true,
+	'circle:start': true,
+	'circle:done': true,
+	'circle:pass': true,
+	'circle:skip': true,
+	'circle:reorder': true,
+	'circle:keeper': true,
+	'circle:checkout': true
+} as const satisfies Record<keyof ClientToServerEvents, true>;
+export type ClientEventName = keyof typeof CLIENT_EVENTS;
+export const CLIENT_EVENT_NAMES = Object.keys(CLIENT_EVENTS) as ClientEventName[];
+
 export interface ServerToClientEvents {
 	/** The shared state after any change; replaces what the client had. */
 	'convening:state': (state: ConveningState) => void;
+	/** One roster entry changed; applies over the state with the previous version [CV5]. */
+	'convening:presence': (change: PresenceChange) => void;
 	'chat:message': (message: ChatMessage) => void;
 	'reaction:shown': (reaction: { userId: string; reaction: Reaction; at: number }) => void;
 	/** You were moved to another room: its chat history comes along. */

@@ -162,6 +162,18 @@ export interface ConveningState {
 	round: RoundView | null;
 	/** Server time when this state was made, so clients can correct their clock for timers. */
 	serverNow: number;
+	/** One per loading of the convening by its holder (a restart or a new holder starts another) [CV5]. */
+	epoch: string;
+	/** Goes up by one with every announcement (state or presence) in the epoch [CV5]. */
+	version: number;
+}
+
+/** One roster entry changed (arrived, left, hand up or down): sent instead of the whole state [CV5]. */
+export interface PresenceChange {
+	conveningId: string;
+	epoch: string;
+	version: number;
+	entry: RosterEntry;
 }
 
 export interface MediaConfig {

@@ -30,6 +30,18 @@ export interface ServerStats {
 	heapUsedEndBytes: number;
 	/** Sender → applied on the server's doc (after its log commit), from the server's own observer. */
 	commitLatencies: number[];
+	/** With `watchBoard`: from BoardRoom's durability timing hook. */
+	durability: DurabilityLags;
+}
+
+/** Each update's way into storage, timed inside the server (performance.now()), ms. */
+export interface DurabilityLags {
+	/** Arrival at the board's room → its append resolved (committed), per update. */
+	lagMs: number[];
+	/** Arrival → its batch's append started (waiting for the batch before it, and a setImmediate), per update. */
+	waitMs: number[];
+	/** The append alone, per batch. */
+	appendMs: number[];
 }
 
 export interface BoardInfo {
@@ -70,6 +82,7 @@ export type ServerCommands = {
 	mintToken: { args: { board: 'main' | 'warm' }; result: string };
 	/** CPU time the server process has used so far (ms), and its resident memory now. */
 	usage: { args: null; result: { cpuMs: number; rssBytes: number } };
+	/** `watchBoard`: also time the main board's commits (its observer, and BoardRoom's durability timing hook). */
 	statsBegin: { args: { watchBoard: boolean }; result: null };
 	statsEnd: { args: null; result: ServerStats };
 	seedLog: { args: { updates: number; batch: number }; result: SeedResult };
@@ -175,7 +188,7 @@ export interface RoundCollected {
 export interface Traffic {
 	messages: number;
 	chars: number;
-	/** Of which `convening:state`. */
+	/** Of which `convening:state` and `convening:presence`. */
 	states: number;
 	stateChars: number;
 }

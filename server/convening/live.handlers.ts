@@ -6,6 +6,8 @@
  * - [SIO4] A socket sending more than 10 requests a second (burst 30) is answered `rate_limited`
  *   until it slows down; other sockets are unaffected.
  * - [SIO5] Every request with an acknowledgement gets exactly one answer.
+ * - [DB2] A request that fails because storage cannot be reached or written is answered
+ *   `unavailable` (nothing was changed; try again), never `internal`.
  */
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
@@ -38,6 +40,7 @@ import { fieldErrors } from '../../shared/schemas.ts';
 import { mediaMutePayload, mediaTokenPayload } from '../../shared/livekit.ts';
 import type { Clock } from '../clock.ts';
 import type { AuthService } from '../auth/auth.service.ts';
+import { isStorageUnavailable } from '../db/unavailable.ts';
 import type { LiveService } from './live.service.ts';
 import { PEER_TO_PEER_MESSAGE, type Media } from '../media/livekit.ts';
 
@@ -86,6 +89,11 @@ export function registerLiveHandlers(
 					reply({ ok: true, data: data ?? null });
 				} catch (err) {
 					if (AppError.is(err)) return reply({ ok: false, error: { code: err.code, message: err.message } });
+					// [DB2] Storage down: say so (the client may retry) rather than `internal`.
+					if (isStorageUnavailable(err)) {
+						logger.warn({ err, event }, 'socket request refused: storage unavailable');
+						return reply({ ok: false, error: { code: ErrorCode.Unavailable, message: ERROR_MESSAGES.unavailable } });
+					}
 					logger.error({ err, event }, 'socket request failed');
 					reply({ ok: false, error: { code: ErrorCode.Internal, message: ERROR_MESSAGES.internal } });
 				}
@@ -96,10 +104,8 @@ export function registerLiveHandlers(
 	const user = () => ({ id: socket.data.userId, name: socket.data.name, email: '', timeZone: null, createdAt: '' });
 
 	on('convening:join', joinPayload, async ({ conveningId }) => {
-		const result = await live.join(user(), socket.id, conveningId);
-		for (const room of socket.rooms) if (room !== socket.id) await socket.leave(room);
-		await socket.join([conveningRoom(conveningId), chatRoom(conveningId, result.me.room)]);
-		return result;
+		// The service puts the socket in the convening's rooms itself, before it announces anything [CV5].
+		return live.join(user(), socket.id, conveningId);
 	});
 	on('convening:leave', handPayload.pick({}), async () => {
 		await live.leave(socket.id);
@@ -172,6 +178,24 @@ export function liveEvents(getIo: () => HearthIo | undefined) {
 	return {
 		state: (conveningId: string, state: Parameters<ServerToClientEvents['convening:state']>[0]) =>
 			getIo()?.to(conveningRoom(conveningId)).emit('convening:state', state),
+		presence: (conveningId: string, change: Parameters<ServerToClientEvents['convening:presence']>[0]) =>
+			getIo()?.to(conveningRoom(conveningId)).emit('convening:presence', change),
+		// [CV5] Local sockets join at once; a socket on another instance (scale-out) through the adapter,
+		// ahead of any announcement sent after it on the same stream.
+		subscribe(conveningId: string, socketId: string, room: string) {
+			const io = getIo();
+			if (!io) return;
+			const others = [...(io.sockets.sockets.get(socketId)?.rooms ?? [])].filter(
+				(r) => r !== socketId && r.startsWith('conv:') && r !== conveningRoom(conveningId) && r !== chatRoom(conveningId, room)
+			);
+			if (others.length) io.in(socketId).socketsLeave(others);
+			io.in(socketId).socketsJoin([conveningRoom(conveningId), chatRoom(conveningId, room)]);
+		},
+		unsubscribe(conveningId: string, socketId: string, room: string) {
+			getIo()
+				?.in(socketId)
+				.socketsLeave([conveningRoom(conveningId), chatRoom(conveningId, room)]);
+		},
 		chat: (conveningId: string, message: Parameters<ServerToClientEvents['chat:message']>[0]) =>
 			getIo()
 				?.to(chatRoom(conveningId, message.room ?? MAIN_ROOM))

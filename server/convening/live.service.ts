@@ -51,6 +51,7 @@ import {
 	type ConveningState,
 	type JoinResult,
 	type MediaConfig,
+	type PresenceChange,
 	type Reaction
 } from '../../shared/live.ts';
 import { can, type Role } from '../../shared/roles.ts';
@@ -88,10 +89,19 @@ interface Live {
 	cancelTimers: (() => void)[];
 	/** Unloaded (scale-out: the lease was lost); nothing may be scheduled on it any more. */
 	dropped: boolean;
+	/** [CV5] This loading's id, and the number of the last announcement made in it. */
+	epoch: string;
+	version: number;
 }
 
 export interface LiveEvents {
 	state(conveningId: string, state: ConveningState): void;
+	/** One roster entry changed [CV5]. */
+	presence(conveningId: string, change: PresenceChange): void;
+	/** [CV5] Puts a socket in the convening's rooms (the convening's and its chat room's) before it is answered. */
+	subscribe(conveningId: string, socketId: string, room: string): void;
+	/** Takes a socket out of the convening's rooms. */
+	unsubscribe(conveningId: string, socketId: string, room: string): void;
 	chat(conveningId: string, message: ChatMessage): void;
 	reaction(conveningId: string, reaction: { userId: string; reaction: Reaction; at: number }): void;
 	/** Sockets moved between rooms: switch their chat room and send them its history. */
@@ -155,7 +165,9 @@ export function liveService(deps: {
 					people: new Map(),
 					round: (await rounds.current(conveningId)) ?? null,
 					cancelTimers: [],
-					dropped: false
+					dropped: false,
+					epoch: newId(),
+					version: 0
 				};
 				if (deps.resumeGraceMs !== undefined) {
 					scheduler.at(clock.now() + deps.resumeGraceMs, () => {
@@ -174,17 +186,19 @@ export function liveService(deps: {
 		return p;
 	}
 
+	const rosterEntry = (p: Person) => ({
+		userId: p.userId,
+		name: p.name,
+		role: p.role,
+		teamId: p.teamId,
+		connected: p.sockets.size > 0,
+		room: p.room,
+		handRaisedAt: p.handRaisedAt
+	});
+
 	function stateOf(live: Live): ConveningState {
 		const c = live.convening;
-		const roster = [...live.people.values()].map((p) => ({
-			userId: p.userId,
-			name: p.name,
-			role: p.role,
-			teamId: p.teamId,
-			connected: p.sockets.size > 0,
-			room: p.room,
-			handRaisedAt: p.handRaisedAt
-		}));
+		const roster = [...live.people.values()].map(rosterEntry);
 		roster.sort((a, b) => a.name.localeCompare(b.name));
 		return {
 			conveningId: c.id,
@@ -200,7 +214,9 @@ export function liveService(deps: {
 			},
 			roster,
 			round: roundView(live),
-			serverNow: clock.now()
+			serverNow: clock.now(),
+			epoch: live.epoch,
+			version: live.version
 		};
 	}
 
@@ -252,13 +268,19 @@ export function liveService(deps: {
 
 	/** Moves each person whose room changed, switching their sockets' chat room. */
 	async function relocate(live: Live): Promise<void> {
+		// One read of each room's history, however many people move into it.
+		const histories = new Map<string, Promise<ChatMessage[]>>();
+		const history = (room: string) => {
+			let h = histories.get(room);
+			if (!h) histories.set(room, (h = store.chat(live.convening.id, room, CHAT_HISTORY)));
+			return h;
+		};
 		for (const person of live.people.values()) {
 			const to = roomFor(live, person);
 			if (to === person.room) continue;
 			const from = person.room;
 			person.room = to;
-			if (person.sockets.size)
-				events.moved(live.convening.id, [...person.sockets], from, to, await store.chat(live.convening.id, to, CHAT_HISTORY));
+			if (person.sockets.size) events.moved(live.convening.id, [...person.sockets], from, to, await history(to));
 		}
 	}
 
@@ -353,10 +375,10 @@ export function liveService(deps: {
 		return own;
 	}
 
-	/** Places someone joining mid-round [BR4]; returns true when their assignment changed. */
-	async function placeLate(live: Live, person: Person): Promise<void> {
+	/** Places someone joining mid-round [BR4]; true when the round changed (their group, or their circle). */
+	async function placeLate(live: Live, person: Person): Promise<boolean> {
 		const r = live.round;
-		if (!r || r.status === 'closed' || person.role !== 'member') return;
+		if (!r || r.status === 'closed' || person.role !== 'member') return false;
 		const groupId = r.assignments.get(person.userId);
 		if (groupId !== undefined) {
 			const group = r.groups.find((g) => g.id === groupId);
@@ -365,9 +387,10 @@ export function liveService(deps: {
 				if (back.ok && back.state !== group.circle) {
 					group.circle = back.state;
 					await rounds.setCircle(group.id, group.circle);
+					return true;
 				}
 			}
-			return;
+			return false;
 		}
 		const mode = r.grouping as { kind?: string };
 		let target: string | null = null;
@@ -377,6 +400,7 @@ export function liveService(deps: {
 			target = index >= 0 ? r.groups[index]!.id : null;
 		}
 		await assign(live, person.userId, target);
+		return true;
 	}
 
 	/** Stores an assignment and keeps circles in step: out of the old group's, into the new one's. */
@@ -408,7 +432,21 @@ export function liveService(deps: {
 		}
 	}
 
-	const announce = (live: Live) => events.state(live.convening.id, stateOf(live));
+	/** [CV5] The whole state, after a change beyond one person's presence. */
+	const announce = (live: Live) => {
+		live.version++;
+		events.state(live.convening.id, stateOf(live));
+	};
+	/** [CV5] One person's roster entry, after they arrived, left, or raised or lowered a hand: O(1) per receiver. */
+	const announcePresence = (live: Live, person: Person) => {
+		live.version++;
+		events.presence(live.convening.id, {
+			conveningId: live.convening.id,
+			epoch: live.epoch,
+			version: live.version,
+			entry: rosterEntry(person)
+		});
+	};
 
 	/** The live convening a socket is in, with the acting person; NotOpen when it never joined. */
 	async function current(socketId: string): Promise<{ live: Live; person: Person }> {
@@ -466,13 +504,18 @@ export function liveService(deps: {
 			person.sockets.add(socketId);
 			socketConvening.set(socketId, { conveningId, userId: user.id });
 			// [BR4] Back to their group, or placed if they arrive mid-round.
-			await placeLate(live, person);
+			const roundChanged = await placeLate(live, person);
 			person.room = roomFor(live, person);
-			announce(live);
+			// [CV5] In the rooms before anything is announced, so nothing announced from here on is missed;
+			// the answer is made last, and the client replays over it whatever arrived first.
+			events.subscribe(conveningId, socketId, person.room);
+			if (roundChanged) announce(live);
+			else announcePresence(live, person);
+			const chat = await store.chat(conveningId, person.room, CHAT_HISTORY);
 			return {
 				state: stateOf(live),
 				me: { userId: user.id, role, room: person.room, canSpeak: role !== 'observer' },
-				chat: await store.chat(conveningId, person.room, CHAT_HISTORY),
+				chat,
 				media: deps.mediaConfig
 			};
 		},
@@ -486,6 +529,8 @@ export function liveService(deps: {
 			const person = live?.people.get(at.userId);
 			if (!live || !person) return;
 			person.sockets.delete(socketId);
+			events.unsubscribe(at.conveningId, socketId, person.room);
+			let circleChanged = false;
 			if (person.sockets.size === 0) {
 				person.handRaisedAt = null;
 				await store.left(at.conveningId, at.userId, iso(clock.now()));
@@ -499,10 +544,12 @@ export function liveService(deps: {
 						group.circle = left.state;
 						await rounds.setCircle(group.id, group.circle);
 						mediaSpeaker(live, group.id, holderBefore); // media hook [LK4]
+						circleChanged = true;
 					}
 				}
 			}
-			announce(live);
+			if (circleChanged) announce(live);
+			else announcePresence(live, person);
 		},
 
 		async setPhase(socketId: string, phase: ConveningPhase): Promise<void> {
@@ -527,7 +574,7 @@ export function liveService(deps: {
 			const { live, person } = await current(socketId);
 			requireParticipant(person);
 			person.handRaisedAt ??= clock.now();
-			announce(live);
+			announcePresence(live, person);
 		},
 
 		async lowerHand(socketId: string, userId?: string): Promise<void> {
@@ -536,7 +583,7 @@ export function liveService(deps: {
 			if (target !== person) requireFacilitator(person); // [CV4]
 			if (!target) throw new AppError(ErrorCode.NotFound);
 			target.handRaisedAt = null;
-			announce(live);
+			announcePresence(live, target);
 		},
 
 		async react(socketId: string, reaction: Reaction): Promise<void> {

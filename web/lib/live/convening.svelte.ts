@@ -1,11 +1,13 @@
 /**
  * Client state of one live convening: wraps the socket.io connection and renders what the server
  * says. After every (re)connection it joins again and replaces its whole state with the answer,
- * so nothing depends on events missed while offline.
+ * so nothing depends on events missed while offline; between joins, whole states and presence
+ * changes are applied in the server's order (shared/convening-mirror.ts), joining again on a gap.
  */
 import { io, type Socket } from 'socket.io-client';
 import { P2PMedia } from '$lib/media/p2p.svelte';
 import type { MediaSession } from '$lib/media/session';
+import { ConveningMirror, type MirrorOutcome } from '$shared/convening-mirror.ts';
 import type { Result } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/events.ts';
 import type { MediaToken } from '$shared/livekit.ts';
@@ -53,6 +55,7 @@ export class LiveConvening {
 
 	#socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 	#reactionKey = 0;
+	#mirror = new ConveningMirror();
 	#loadingMedia = false;
 
 	constructor(readonly conveningId: string) {}
@@ -82,6 +85,7 @@ export class LiveConvening {
 		this.#socket = socket;
 		socket.on('connect', () => void this.#join());
 		socket.on('disconnect', (reason) => {
+			this.#mirror.reset();
 			this.status = reason === 'io client disconnect' ? 'offline' : 'reconnecting';
 		});
 		socket.io.on('reconnect_attempt', () => (this.status = 'reconnecting'));
@@ -94,7 +98,8 @@ export class LiveConvening {
 				this.status = 'reconnecting';
 			}
 		});
-		socket.on('convening:state', (s) => this.#setState(s));
+		socket.on('convening:state', (s) => this.#mirrored(this.#mirror.fullState(s)));
+		socket.on('convening:presence', (change) => this.#mirrored(this.#mirror.presence(change)));
 		socket.on('chat:message', (m) => {
 			if (!this.chat.some((c) => c.id === m.id)) this.chat.push(m);
 		});
@@ -145,8 +150,16 @@ export class LiveConvening {
 		// After a reconnect we may be in another room than before (LiveKit ignores the same room).
 		this.media?.setRoom(this.room);
 		this.chat = r.data.chat;
-		this.#setState(r.data.state);
+		const outcome = this.#mirror.base(r.data.state);
+		this.#setState(this.#mirror.state!);
 		this.status = 'connected';
+		if (outcome === 'resync') void this.#join();
+	}
+
+	/** After the mirror took an announcement: show it, or join again when one was missed. */
+	#mirrored(outcome: MirrorOutcome): void {
+		if (outcome === 'applied') this.#setState(this.#mirror.state!);
+		else if (outcome === 'resync') void this.#join();
 	}
 
 	/** livekit-client is loaded only here, so peer-to-peer installs never download it. */
@@ -167,7 +180,8 @@ export class LiveConvening {
 	}
 
 	#setState(s: ConveningState): void {
-		this.clockOffset = s.serverNow - Date.now();
+		// A presence change keeps the state's old serverNow: the offset is measured on whole states only.
+		if (s.serverNow !== this.state?.serverNow) this.clockOffset = s.serverNow - Date.now();
 		if (!s.round) {
 			this.windingDown = false;
 			this.broadcasts = [];
