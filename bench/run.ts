@@ -4,15 +4,17 @@
  * not tests: nothing passes or fails on a figure. See docs/PERFORMANCE.md.
  */
 import { parseArgs } from 'node:util';
+import { boardsCompare } from './boards-compare.ts';
 import { boardsFanout } from './boards-fanout.ts';
 import { boardsOpen } from './boards-open.ts';
 import { conveningControl } from './convening-control.ts';
+import { durabilityLag } from './durability-lag.ts';
 import { scaleOut } from './scale-out.ts';
 import { type Benchmark, Flags, type FlagSpec, UsageError } from './lib/bench.ts';
 import { cleanup } from './lib/cleanup.ts';
 import { machine, machineTable, table } from './lib/report.ts';
 
-const BENCHMARKS: Benchmark[] = [boardsFanout, boardsOpen, conveningControl, scaleOut];
+const BENCHMARKS: Benchmark[] = [boardsFanout, boardsCompare, durabilityLag, boardsOpen, conveningControl, scaleOut];
 
 class TimedOut extends Error {}
 

@@ -34,6 +34,7 @@ import {
 	sharedClock,
 	type BoardInfo,
 	type ConveningSeed,
+	type DurabilityLags,
 	type MemoryUsage,
 	type Participant,
 	type ServerCommands,
@@ -61,7 +62,15 @@ const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 // The histogram records each timer interval whole (resolution included); the delay is the rest.
 const delayMs = (ns: number) => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
 let window:
-	| { startedAt: number; cpu: NodeJS.CpuUsage; elu: EventLoopUtilization; rssPeak: number; sampler: NodeJS.Timeout; commits: number[] }
+	| {
+			startedAt: number;
+			cpu: NodeJS.CpuUsage;
+			elu: EventLoopUtilization;
+			rssPeak: number;
+			sampler: NodeJS.Timeout;
+			commits: number[];
+			durability: DurabilityLags;
+	  }
 	| undefined;
 let unobserve: (() => void) | undefined;
 
@@ -164,9 +173,20 @@ servePeer<ServerCommands>(
 			unobserve?.();
 			unobserve = undefined;
 			const commits: number[] = [];
+			const durability: DurabilityLags = { lagMs: [], waitMs: [], appendMs: [] };
 			if (watchBoard) {
 				const room = await running.hearth.boardServer.loaded(boardId);
 				if (!room) throw new Error('the board is not loaded');
+				// Arrival at the room → append resolved, per update; the append alone, per batch.
+				room.durabilityTiming = ({ arrivedAt, appendStartedAt, committedAt }) => {
+					for (const t of arrivedAt) {
+						// 0: arrived before the hook was set.
+						if (t === 0) continue;
+						durability.lagMs.push(committedAt - t);
+						durability.waitMs.push(appendStartedAt - t);
+					}
+					durability.appendMs.push(committedAt - appendStartedAt);
+				};
 				// The room applies an update to its doc only after the log commit [BD1], so this observer
 				// sees each edit at the moment the server starts relaying it.
 				const map = room.doc.getMap<{ t: number }>('fanout');
@@ -178,7 +198,10 @@ servePeer<ServerCommands>(
 					}
 				};
 				map.observe(observer);
-				unobserve = () => map.unobserve(observer);
+				unobserve = () => {
+					map.unobserve(observer);
+					room.durabilityTiming = undefined;
+				};
 			}
 			loopDelay.reset();
 			loopDelay.enable();
@@ -194,7 +217,8 @@ servePeer<ServerCommands>(
 				elu: performance.eventLoopUtilization(),
 				rssPeak: process.memoryUsage.rss(),
 				sampler,
-				commits
+				commits,
+				durability
 			};
 			return null;
 		},
@@ -219,7 +243,8 @@ servePeer<ServerCommands>(
 				rssPeakBytes: Math.max(w.rssPeak, mem.rss),
 				rssEndBytes: mem.rss,
 				heapUsedEndBytes: mem.heapUsed,
-				commitLatencies: w.commits
+				commitLatencies: w.commits,
+				durability: w.durability
 			};
 		},
 

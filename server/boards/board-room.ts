@@ -51,7 +51,16 @@ interface Pending {
 	data: Uint8Array;
 	conn: Connection;
 	at: string;
+	/** performance.now() when the frame reached the room, only while `durabilityTiming` is set (else 0). */
+	arrivedAt: number;
 }
+
+/**
+ * Called after each committed batch (benchmarks only, bench/durability-lag.ts): when each update
+ * reached the room, when its append started and when the append resolved (committed), all
+ * performance.now() in this process.
+ */
+export type DurabilityTiming = (batch: { arrivedAt: number[]; appendStartedAt: number; committedAt: number }) => void;
 
 export class MalformedFrame extends Error {}
 
@@ -88,6 +97,8 @@ export class BoardRoom {
 	#compacting: Promise<void> | undefined;
 	#catchingUp: Promise<void> | undefined;
 	#closed = false;
+	/** Off (undefined) unless a benchmark sets it; while off, nothing is timed. */
+	durabilityTiming: DurabilityTiming | undefined;
 
 	private constructor(
 		readonly boardId: string,
@@ -246,7 +257,7 @@ export class BoardRoom {
 		// A malformed update must never reach the shared doc: decode all of it first.
 		const decoded = Y.decodeUpdate(update);
 		if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
-		this.#pending.push({ data: update, conn, at: iso(this.clock.now()) });
+		this.#pending.push({ data: update, conn, at: iso(this.clock.now()), arrivedAt: this.durabilityTiming ? performance.now() : 0 });
 		this.#scheduleFlush();
 	}
 
@@ -262,10 +273,13 @@ export class BoardRoom {
 			// Only what the doc does not already have (a reconnecting client resends what it has).
 			const stateVector = Y.encodeStateVector(this.doc);
 			const rows = batch.map((p) => ({ ...p, data: Y.diffUpdate(p.data, stateVector) }));
+			const appendStartedAt = this.durabilityTiming ? performance.now() : 0;
 			const ids = await this.store.append(
 				this.boardId,
 				rows.map((r) => ({ data: r.data, userId: r.conn.userId, createdAt: r.at }))
 			);
+			if (this.durabilityTiming)
+				this.durabilityTiming({ arrivedAt: batch.map((p) => p.arrivedAt), appendStartedAt, committedAt: performance.now() });
 			// [BD1][BD2] Committed: now apply in order; the doc's update event broadcasts.
 			for (const r of rows) {
 				Y.applyUpdate(this.doc, r.data, r.conn);
