@@ -37,3 +37,26 @@ export class Throttle {
 		this.#hits.delete(key);
 	}
 }
+
+/**
+ * [SEC4] Invitation links tried per client address: unknown tokens count (a valid link, even an
+ * expired or used one, is not a guess). Past the limit every invitation page and form answers 429,
+ * like sign-in ([LOGIN_LIMITS](./auth.service.ts)). An invitation token has 256 bits, so this bounds
+ * the noise and the load rather than the odds, which are nil either way.
+ */
+export const INVITE_LIMITS = { perAddress: 20, windowMs: 15 * 60_000 } as const;
+
+const owned = new WeakMap<object, Map<string, Throttle>>();
+
+/**
+ * The throttle named `name` of `owner` (a server instance), made on first use. For callers that live
+ * outside the services (SvelteKit routes), so that each server keeps its own count and tests on
+ * several servers in one process do not share one.
+ */
+export function throttleOf(owner: object, name: string, make: () => Throttle): Throttle {
+	let byName = owned.get(owner);
+	if (!byName) owned.set(owner, (byName = new Map()));
+	let t = byName.get(name);
+	if (!t) byName.set(name, (t = make()));
+	return t;
+}

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { openDb, type Db } from '../db/open.ts';
 import { connectScale } from '../scale/scale.ts';
+import { FILE_CSP, originAllowed, refuseUpgrade, setBaseHeaders } from './security.ts';
 import { markProtocol, type NodeHandler } from './sveltekit.ts';
 
 export type { NodeHandler };
@@ -50,9 +51,15 @@ export async function startServer(opts: {
 	// so it answers its own path and passes the rest on. `handler` is set before listen().
 	server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
 		const path = (req.url ?? '/').split('?')[0];
+		// [SEC1] On every response, static files and /healthz included; pages add their CSP.
+		setBaseHeaders(req, res, config);
 		if (path === '/healthz') {
 			void hearth.health().then((report) => {
-				res.writeHead(report.ok ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+				res.writeHead(report.ok ? 200 : 503, {
+					'content-type': 'application/json',
+					'cache-control': 'no-store',
+					'content-security-policy': FILE_CSP
+				});
 				res.end(JSON.stringify(report));
 			});
 			return;
@@ -71,6 +78,12 @@ export async function startServer(opts: {
 
 	hearth.attach(server);
 	server.on('upgrade', (req, socket, head) => {
+		// [SEC3] A board opened from another site's page would carry its visitor's cookie: refused
+		// before any websocket exists. (socket.io checks its own handshakes: realtime.ts.)
+		if ((req.url ?? '').startsWith('/yjs/') && !originAllowed(req, config)) {
+			refuseUpgrade(socket);
+			return;
+		}
 		if (hearth.handleUpgrade(req, socket, head)) return;
 		// socket.io and Vite's hot reload answer their own upgrades; anything else would hang
 		// (socket.io's destroyUpgrade is off).

@@ -14,6 +14,7 @@ import { PROTOCOL_VERSION, type ClientToServerEvents, type ServerToClientEvents,
 import { readCookie, SESSION_COOKIE } from '../../shared/session.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { Config } from '../config.ts';
+import { originAllowed } from '../http/security.ts';
 
 export interface Realtime {
 	io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -40,6 +41,9 @@ export function attachRealtime(
 		serveClient: false,
 		maxHttpBufferSize: 64 * 1024,
 		cors: deps.config.origin ? { origin: deps.config.origin, credentials: true } : undefined,
+		// [SEC3] The handshake authenticates by cookie, so another site's page must not open one
+		// (cross-site websocket hijacking): a foreign Origin gets 403 before any session is read.
+		allowRequest: (req, callback) => callback(null, originAllowed(req, deps.config)),
 		...(deps.adapter ? { adapter: deps.adapter } : {})
 	});
 
