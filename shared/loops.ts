@@ -68,12 +68,20 @@ export interface TracedLoop extends Loop {
 export interface LoopLimit {
 	/** At most this many loops; without it, all of them. */
 	limit?: number;
+	/**
+	 * Keep counting (without building the loops) up to this many in all, so the UI can say "and N more". Counting is
+	 * still enumeration, so it is capped too; without it, counting stops at `limit + 1`.
+	 */
+	countUpTo?: number;
 }
 
 export interface LimitedLoops {
 	loops: TracedLoop[];
 	/** True when at least one more loop exists beyond `limit`. */
 	truncated: boolean;
+	/** How many loops the map has: exact unless `countCapped`, then "at least this many". */
+	total: number;
+	countCapped: boolean;
 }
 
 interface Prepared {
@@ -250,21 +258,26 @@ function traced(g: Prepared, cycle: readonly number[], edges: readonly number[])
 	};
 }
 
-/** Every choice of parallel link along one vertex cycle, odometer style so a long product is never built up front. */
-function* withParallelLinks(g: Prepared, cycle: readonly number[]): Generator<TracedLoop, void, undefined> {
+/** Every choice of parallel link along one vertex cycle (as link indices), odometer style so a long product is never built up front. */
+function* parallelChoices(g: Prepared, cycle: readonly number[]): Generator<number[], void, undefined> {
 	const n = g.ids.length;
 	const choices = cycle.map((v, i) => g.between.get(v * n + cycle[(i + 1) % cycle.length]!)!);
 	const pick = choices.map(() => 0);
 	for (;;) {
-		yield traced(
-			g,
-			cycle,
-			choices.map((c, i) => c[pick[i]!]!)
-		);
+		yield choices.map((c, i) => c[pick[i]!]!);
 		let i = choices.length - 1;
 		while (i >= 0 && ++pick[i]! === choices[i]!.length) pick[i--] = 0;
 		if (i < 0) return;
 	}
+}
+
+/** Each loop as its vertex cycle and its links, not yet traced: counting need not pay for keys and labels. */
+function* rawLoops(g: Prepared): Generator<[cycle: number[], edges: number[]], void, undefined> {
+	const n = g.ids.length;
+	for (let v = 0; v < n; v++) {
+		for (const e of g.between.get(v * n + v) ?? []) yield [[v], [e]];
+	}
+	for (const cycle of vertexCycles(g.succ, g.pred)) for (const edges of parallelChoices(g, cycle)) yield [cycle, edges];
 }
 
 /**
@@ -273,11 +286,7 @@ function* withParallelLinks(g: Prepared, cycle: readonly number[]): Generator<Tr
  */
 export function* enumerateLoops(graph: CldGraph): Generator<TracedLoop, void, undefined> {
 	const g = prepare(graph);
-	const n = g.ids.length;
-	for (let v = 0; v < n; v++) {
-		for (const e of g.between.get(v * n + v) ?? []) yield traced(g, [v], [e]);
-	}
-	for (const cycle of vertexCycles(g.succ, g.pred)) yield* withParallelLinks(g, cycle);
+	for (const [cycle, edges] of rawLoops(g)) yield traced(g, cycle, edges);
 }
 
 /** Shorter loops first, then by their variables' ids, then by the links' order in the graph. */
@@ -296,22 +305,27 @@ export function compareLoops(a: TracedLoop, b: TracedLoop): number {
 
 /**
  * The loops with their links and keys, sorted by `compareLoops`. With a limit, enumeration stops after `limit + 1`
- * loops (the extra one only tells whether there are more); which loops make the cut follows enumeration order.
+ * loops (the extra one only tells whether there are more), or at `countUpTo` when counting; which loops make the cut
+ * follows enumeration order.
  */
 export function findLoopsLimited(graph: CldGraph, options: LoopLimit = {}): LimitedLoops {
 	const limit = options.limit ?? Number.POSITIVE_INFINITY;
 	if (!(limit >= 0)) throw new RangeError(`limit must be a non-negative number, got ${limit}`);
+	const countUpTo = Math.max(options.countUpTo ?? 0, limit === Number.POSITIVE_INFINITY ? limit : limit + 1);
+	const g = prepare(graph);
 	const loops: TracedLoop[] = [];
-	let truncated = false;
-	for (const loop of enumerateLoops(graph)) {
-		if (loops.length >= limit) {
-			truncated = true;
+	let total = 0;
+	let countCapped = false;
+	for (const [cycle, edges] of rawLoops(g)) {
+		if (total >= countUpTo) {
+			countCapped = true;
 			break;
 		}
-		loops.push(loop);
+		total++;
+		if (loops.length < limit) loops.push(traced(g, cycle, edges));
 	}
 	loops.sort(compareLoops);
-	return { loops, truncated };
+	return { loops, truncated: total > loops.length, total, countCapped };
 }
 
 /** The loops in exactly the fixtures' `expected_loops` shape and order. */

@@ -119,6 +119,110 @@ describe('systems map editor in the browser', () => {
 		await arjun.context().close();
 	});
 
+	it('box selection: Shift+drag takes three variables, they move together, the other sees the move and the selection; Delete and undo are per user', async () => {
+		mapPath = await makeBoard('Box selection');
+		const mei = await open('mei.tanaka@hearth.example');
+		const arjun = await open('arjun.nair@hearth.example');
+		await mei.getByTestId('map-canvas').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+		await addVariable(mei, 'Alpha', 260, 160);
+		await addVariable(mei, 'Beta', 480, 170);
+		await addVariable(mei, 'Gamma', 360, 290);
+		await addVariable(mei, 'Outside', 760, 460);
+		await link(mei, 'Alpha', 'Outside');
+		await expect.poll(() => arjun.getByTestId('link').count(), POLL).toBe(1);
+		const three = ['Alpha', 'Beta', 'Gamma'];
+		const all = [...three, 'Outside'];
+		const at = (page: Page, labels: string[]) =>
+			page.evaluate(
+				(ls) => ls.map((l) => document.querySelector(`[data-testid=variable][data-label="${l}"]`)?.getAttribute('transform') ?? null),
+				labels
+			);
+		const start = await at(mei, all);
+		await expect.poll(() => at(arjun, all), POLL).toEqual(start);
+
+		// Shift+drag a box around the three (their boxes on screen, plus a margin), from its lower left corner (the tool bar
+		// may cover the upper one); Outside and the link stay out.
+		const boxes = await Promise.all(
+			three.map(async (l) => (await mei.locator(`[data-testid=variable][data-label="${l}"] rect`).boundingBox())!)
+		);
+		const left = Math.min(...boxes.map((b) => b.x)) - 20;
+		const top = Math.min(...boxes.map((b) => b.y)) - 20;
+		const right = Math.max(...boxes.map((b) => b.x + b.width)) + 20;
+		const bottom = Math.max(...boxes.map((b) => b.y + b.height)) + 20;
+		await mei.keyboard.down('Shift');
+		await mei.mouse.move(left, bottom);
+		await mei.mouse.down();
+		await mei.mouse.move(right, top, { steps: 8 });
+		await mei.mouse.up();
+		await mei.keyboard.up('Shift');
+		await expect
+			.poll(() => mei.locator('[data-testid=variable].selected').evaluateAll((els) => els.map((e) => e.getAttribute('data-label'))), POLL)
+			.toEqual(three);
+		expect(await mei.locator('[data-testid=link].selected').count()).toBe(0);
+
+		// Arjun sees Mei's selection on exactly those three, with her name.
+		const marks = arjun.locator('[data-testid=remote-selection][data-name="Mei Tanaka"]');
+		await expect.poll(() => marks.count(), POLL).toBe(3);
+		const ids = await mei.locator('[data-testid=variable].selected').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
+		expect((await marks.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).sort()).toEqual(ids.sort());
+		expect(await marks.first().textContent()).toContain('Mei Tanaka');
+
+		// Mei drags Beta; all three move by the same offset, in two halves with a pause between (still one undo step).
+		const beta = (await mei.locator('[data-testid=variable][data-label="Beta"] rect').boundingBox())!;
+		await mei.mouse.move(beta.x + beta.width / 3, beta.y + beta.height / 2);
+		await mei.mouse.down();
+		await mei.mouse.move(beta.x + beta.width / 3 + 60, beta.y + beta.height / 2 + 40, { steps: 5 });
+		await expect.poll(async () => (await at(arjun, ['Beta']))[0], POLL).not.toBe(start[1]);
+		await mei.mouse.move(beta.x + beta.width / 3 + 120, beta.y + beta.height / 2 + 80, { steps: 5 });
+		await mei.mouse.up();
+		const parse = (t: string | null) => t!.match(/-?[\d.]+/g)!.map(Number);
+		const moved = await at(mei, all);
+		const offsets = three.map((_, i) => [parse(moved[i]!)[0]! - parse(start[i]!)[0]!, parse(moved[i]!)[1]! - parse(start[i]!)[1]!]);
+		expect(offsets[0]![0]).toBeGreaterThan(20);
+		expect(offsets[0]![1]).toBeGreaterThan(10);
+		expect(offsets[1]).toEqual(offsets[0]);
+		expect(offsets[2]).toEqual(offsets[0]);
+		expect(moved[3]).toBe(start[3]);
+		await expect.poll(() => at(arjun, all), POLL).toEqual(moved);
+		await expect.poll(() => marks.count(), POLL).toBe(3);
+		await arjun.screenshot({ path: artifactPath('map-box-selection-remote.png') });
+		await mei.screenshot({ path: artifactPath('map-box-selection.png') });
+
+		// Delete takes the three and the link from Alpha, on both screens.
+		await mei.getByTestId('map-canvas').press('Delete');
+		for (const page of [mei, arjun]) {
+			await expect
+				.poll(() => page.getByTestId('variable').evaluateAll((els) => els.map((e) => e.getAttribute('data-label'))), POLL)
+				.toEqual(['Outside']);
+			await expect.poll(() => page.getByTestId('link').count(), POLL).toBe(0);
+		}
+		await expect.poll(() => marks.count(), POLL).toBe(0);
+
+		// Arjun adds his own variable; his undo cannot bring back what Mei deleted, and hers brings back all of it in one step.
+		await addVariable(arjun, 'Rest', 600, 120);
+		await expect.poll(() => mei.locator('[data-testid=variable][data-label="Rest"]').count(), POLL).toBe(1);
+		await mei.getByRole('button', { name: 'Undo' }).click();
+		for (const page of [mei, arjun]) {
+			await expect.poll(() => at(page, all), POLL).toEqual(moved);
+			await expect.poll(() => page.getByTestId('link').count(), POLL).toBe(1);
+			expect(await page.locator('[data-testid=variable][data-label="Rest"]').count()).toBe(1);
+		}
+		await arjun.getByRole('button', { name: 'Undo' }).click();
+		await expect.poll(() => mei.locator('[data-testid=variable][data-label="Rest"]').count(), POLL).toBe(0);
+		expect(await at(mei, all)).toEqual(moved);
+		// Mei's next undo takes back the whole move, however it was paced.
+		await mei.getByRole('button', { name: 'Undo' }).click();
+		await expect.poll(() => at(arjun, all), POLL).toEqual(start);
+
+		// Ctrl+A selects everything, Escape lets go; Arjun sees both.
+		await mei.getByTestId('map-canvas').press('ControlOrMeta+a');
+		await expect.poll(() => marks.count(), POLL).toBe(5);
+		await mei.getByTestId('map-canvas').press('Escape');
+		await expect.poll(() => marks.count(), POLL).toBe(0);
+		await mei.context().close();
+		await arjun.context().close();
+	});
+
 	it('sticky notes, text, frames and pen strokes made by one appear for the other', async () => {
 		mapPath = await makeBoard('Why teachers leave');
 		const mei = await open('mei.tanaka@hearth.example');

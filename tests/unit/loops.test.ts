@@ -147,9 +147,27 @@ describe('findLoopsLimited', () => {
 		expect(findLoopsLimited(g, { limit: 5 })).toMatchObject({ truncated: false });
 		expect(findLoopsLimited(g, { limit: 4 }).loops).toHaveLength(4);
 		expect(findLoopsLimited(g, { limit: 4 }).truncated).toBe(true);
-		expect(findLoopsLimited(g, { limit: 0 })).toEqual({ loops: [], truncated: true });
-		expect(findLoopsLimited(graph([link('a', 'b')]), { limit: 0 })).toEqual({ loops: [], truncated: false });
+		expect(findLoopsLimited(g, { limit: 0 })).toEqual({ loops: [], truncated: true, total: 1, countCapped: true });
+		expect(findLoopsLimited(graph([link('a', 'b')]), { limit: 0 })).toEqual({ loops: [], truncated: false, total: 0, countCapped: false });
 		expect(findLoops(g, { limit: 2 })).toHaveLength(2);
+	});
+
+	it('counts past the limit up to a cap, so the list can say "and N more"', () => {
+		// complete(5) has C(5,k)·(k-1)! loops of k variables: 10 + 20 + 30 + 24 = 84.
+		expect(findLoopsLimited(complete(5), { limit: 10, countUpTo: 1000 })).toMatchObject({ total: 84, countCapped: false, truncated: true });
+		expect(findLoopsLimited(complete(5), { limit: 10, countUpTo: 1000 }).loops).toHaveLength(10);
+		expect(findLoopsLimited(complete(5), { limit: 10, countUpTo: 50 })).toMatchObject({ total: 50, countCapped: true, truncated: true });
+		// A cap below the limit still finds the limit's loops.
+		expect(findLoopsLimited(complete(5), { limit: 10, countUpTo: 3 })).toMatchObject({ total: 11, countCapped: true });
+		expect(findLoopsLimited(complete(5))).toMatchObject({ total: 84, countCapped: false, truncated: false });
+		// Parallel links multiply: each choice is a loop, and each is counted.
+		const parallel = graph([link('a', 'b', '+', false, 'l1'), link('a', 'b', '-', false, 'l2'), link('b', 'a', '+', false, 'l3')]);
+		expect(findLoopsLimited(parallel, { limit: 1, countUpTo: 10 })).toMatchObject({ total: 2, countCapped: false, truncated: true });
+		const started = performance.now();
+		const dense = findLoopsLimited(complete(12), { limit: 60, countUpTo: 10_000 });
+		expect(performance.now() - started).toBeLessThan(2000);
+		expect(dense).toMatchObject({ total: 10_000, countCapped: true, truncated: true });
+		expect(dense.loops).toHaveLength(60);
 	});
 
 	it('can be drained a slice at a time', () => {

@@ -7,7 +7,8 @@
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { BoardDoc, type BoardElement, type Link, type Variable } from '$shared/board-doc.ts';
-import { findLoopsLimited, numberLoops, readLoop, type TracedLoop } from '$shared/loops.ts';
+import { numberLoops, readLoop, type TracedLoop } from '$shared/loops.ts';
+import { LoopFinder, type LoopResponse } from './loop-finder';
 
 /** What a press on the empty canvas does. */
 export type Tool = 'select' | 'note' | 'text' | 'frame' | 'ink';
@@ -35,6 +36,10 @@ export interface ShownLoop {
 
 /** The UI shows at most this many loops, with "and N more" (dense maps have hundreds). */
 export const LOOP_LIMIT = 60;
+/** Loops are counted up to this many for "and N more"; beyond it the UI says "more than". */
+export const LOOP_COUNT_CAP = 10_000;
+/** A burst of edits (a drag, a remote paste) costs one loop search per this many milliseconds. */
+const LOOP_SEARCH_DELAY_MS = 120;
 
 const CLOSE_REASONS: Record<number, string> = {
 	4401: 'Your sign-in has ended. Please sign in again.',
@@ -47,7 +52,11 @@ export class BoardSession {
 	closedReason = $state<string | null>(null);
 	elements = $state.raw<BoardElement[]>([]);
 	loops = $state.raw<ShownLoop[]>([]);
-	moreLoops = $state(false);
+	/** Loops beyond the ones shown: exact, or at least this many when `moreLoopsCapped`. */
+	moreLoops = $state(0);
+	moreLoopsCapped = $state(false);
+	/** How long the last loop search took, and whether in a worker (for the benchmark and curious facilitators). */
+	loopSearch = $state.raw<{ ms: number; inWorker: boolean } | null>(null);
 	others = $state.raw<Presence[]>([]);
 	canUndo = $state(false);
 	canRedo = $state(false);
@@ -62,6 +71,9 @@ export class BoardSession {
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#numbering = new Map<string, string>();
 	#initialised = false;
+	#finder: LoopFinder;
+	#found: TracedLoop[] = [];
+	#labelsSeen = '';
 
 	constructor(
 		readonly boardId: string,
@@ -76,6 +88,11 @@ export class BoardSession {
 		};
 		this.#undo.on('stack-item-added', refreshUndo);
 		this.#undo.on('stack-item-popped', refreshUndo);
+		this.#finder = new LoopFinder(
+			() => this.board.toGraph(),
+			(result) => this.#loopsFound(result),
+			{ limit: LOOP_LIMIT, countUpTo: LOOP_COUNT_CAP, delayMs: LOOP_SEARCH_DELAY_MS }
+		);
 		this.board.observe(() => this.#refresh());
 	}
 
@@ -134,6 +151,7 @@ export class BoardSession {
 		return () => {
 			provider.awareness.off('change', onAwareness);
 			provider.destroy();
+			this.#finder.destroy();
 			this.#undo.destroy();
 			this.doc.destroy();
 		};
@@ -141,12 +159,29 @@ export class BoardSession {
 
 	#refresh(): void {
 		this.elements = this.board.elements();
-		const graph = this.board.toGraph();
-		const { loops, truncated } = findLoopsLimited(graph, { limit: LOOP_LIMIT });
-		this.#numbering = numberLoops(this.#numbering, loops);
+		this.#finder.changed();
+		// Renaming a variable changes no loop, only how loops read: re-read them now rather than search again.
+		const labels = this.variables.map((v) => `${v.id}\u0000${v.label}`).join('\u0001');
+		if (labels !== this.#labelsSeen) {
+			this.#labelsSeen = labels;
+			this.#showLoops();
+		}
+	}
+
+	#loopsFound(result: LoopResponse): void {
+		// Answers arrive in the order the map changed (the finder drops stale ones), so numbering only moves forward.
+		this.#numbering = numberLoops(this.#numbering, result.loops);
+		this.#found = result.loops;
+		this.moreLoops = result.total - result.loops.length;
+		this.moreLoopsCapped = result.countCapped;
+		this.loopSearch = { ms: result.ms, inWorker: this.#finder.inWorker };
+		this.#showLoops();
+	}
+
+	#showLoops(): void {
 		// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup
-		const labels = new Map(this.board.variables().map((v) => [v.id, v.label || 'Untitled']));
-		this.loops = loops
+		const labels = new Map(this.variables.map((v) => [v.id, v.label || 'Untitled']));
+		this.loops = this.#found
 			.map((loop: TracedLoop) => ({
 				key: loop.key,
 				label: this.#numbering.get(loop.key) ?? '?',
@@ -157,7 +192,6 @@ export class BoardSession {
 				variableIds: [...loop.nodes]
 			}))
 			.sort((a, b) => a.label.localeCompare(b.label, 'en', { numeric: true }));
-		this.moreLoops = truncated;
 	}
 
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a queue, never rendered
@@ -184,6 +218,22 @@ export class BoardSession {
 	}
 	/** Ends the current undo step, so the next edit is undone separately. */
 	stopCapturing(): void {
+		this.#undo.stopCapturing();
+	}
+
+	#captureTimeout: number | null = null;
+	/**
+	 * A gesture (a drag of the selection) writes many transactions, so others see it move live; between beginGesture and
+	 * endGesture they all join one undo step however long the pointer pauses.
+	 */
+	beginGesture(): void {
+		this.#undo.stopCapturing();
+		this.#captureTimeout ??= this.#undo.captureTimeout;
+		this.#undo.captureTimeout = Number.POSITIVE_INFINITY;
+	}
+	endGesture(): void {
+		if (this.#captureTimeout !== null) this.#undo.captureTimeout = this.#captureTimeout;
+		this.#captureTimeout = null;
 		this.#undo.stopCapturing();
 	}
 }
