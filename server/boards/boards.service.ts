@@ -80,8 +80,8 @@ export function boardsService(deps: {
 				updatedAt: now,
 				archivedAt: null
 			};
-			const members = [];
-			for (const id of memberIds) if (await cohorts.roleOf(cohortId, id)) members.push(id);
+			const inCohort = await cohorts.membersAmong(cohortId, memberIds);
+			const members = memberIds.filter((id) => inCohort.has(id));
 			await store.insert(board, members);
 			if (template) {
 				// The template is the board's first logged update, authored by its creator, before anyone opens it.

@@ -105,6 +105,27 @@ export function cohortsStore({ kysely }: Db) {
 				.executeTakeFirst();
 			return r?.role;
 		},
+		/** One person's membership (role and team), without reading the whole cohort. */
+		async membership(cohortId: string, userId: string): Promise<{ role: Role; teamId: string | null } | undefined> {
+			const r = await kysely
+				.selectFrom('memberships')
+				.select(['role', 'team_id'])
+				.where('cohort_id', '=', cohortId)
+				.where('user_id', '=', userId)
+				.executeTakeFirst();
+			return r && { role: r.role, teamId: r.team_id };
+		},
+		/** Which of these people are in the cohort (one query, whatever their number). */
+		async membersAmong(cohortId: string, userIds: string[]): Promise<Set<string>> {
+			if (!userIds.length) return new Set();
+			const rows = await kysely
+				.selectFrom('memberships')
+				.select('user_id')
+				.where('cohort_id', '=', cohortId)
+				.where('user_id', 'in', userIds)
+				.execute();
+			return new Set(rows.map((r) => r.user_id));
+		},
 		async addMember(
 			m: { cohortId: string; userId: string; role: Role; teamId?: string | null; createdAt: string },
 			trx: Kysely<Database> = kysely

@@ -484,7 +484,7 @@ export function liveService(deps: {
 			if (socketConvening.get(socketId)?.conveningId !== conveningId) await this.leave(socketId);
 			let person = live.people.get(user.id);
 			if (!person) {
-				const member = (await cohorts.members(convening.cohortId)).find((m) => m.userId === user.id);
+				const member = await cohorts.membership(convening.cohortId, user.id);
 				person = {
 					userId: user.id,
 					name: user.name,
