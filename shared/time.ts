@@ -1,7 +1,8 @@
 /**
  * Dates and times as people read them, in a named IANA zone, with Intl only (no library in the
  * client bundle). Server and browser format with the same locale and zone, so a page renders
- * the same text on both sides and hydrates without flicker.
+ * the same text on both sides and hydrates without flicker. The formatters take the viewer's
+ * Intl locale (web/lib/i18n/time.ts passes the UI language's); English is en-GB.
  */
 export const LOCALE = 'en-GB';
 
@@ -66,8 +67,8 @@ export function fromLocalInput(local: string, timeZone: string): string | undefi
 	return new Date(wall - before).toISOString();
 }
 
-export function formatDateTime(iso: string, timeZone: string): string {
-	return new Intl.DateTimeFormat(LOCALE, {
+export function formatDateTime(iso: string, timeZone: string, locale: string = LOCALE): string {
+	return new Intl.DateTimeFormat(locale, {
 		timeZone,
 		weekday: 'short',
 		day: 'numeric',
@@ -78,24 +79,24 @@ export function formatDateTime(iso: string, timeZone: string): string {
 	}).format(new Date(iso));
 }
 
-export function formatDate(iso: string, timeZone: string): string {
-	return new Intl.DateTimeFormat(LOCALE, { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(
+export function formatDate(iso: string, timeZone: string, locale: string = LOCALE): string {
+	return new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(
 		new Date(iso)
 	);
 }
 
 /** "Mon, 14 Dec": a day within a month heading. */
-export function formatDayShort(iso: string, timeZone: string): string {
-	return new Intl.DateTimeFormat(LOCALE, { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).format(new Date(iso));
+export function formatDayShort(iso: string, timeZone: string, locale: string = LOCALE): string {
+	return new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', day: 'numeric', month: 'short' }).format(new Date(iso));
 }
 
-export function formatTime(iso: string, timeZone: string): string {
-	return new Intl.DateTimeFormat(LOCALE, { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+export function formatTime(iso: string, timeZone: string, locale: string = LOCALE): string {
+	return new Intl.DateTimeFormat(locale, { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
 /** "June 2026", the heading a calendar groups by, in the viewer's zone. */
-export function monthLabel(iso: string, timeZone: string): string {
-	return new Intl.DateTimeFormat(LOCALE, { timeZone, month: 'long', year: 'numeric' }).format(new Date(iso));
+export function monthLabel(iso: string, timeZone: string, locale: string = LOCALE): string {
+	return new Intl.DateTimeFormat(locale, { timeZone, month: 'long', year: 'numeric' }).format(new Date(iso));
 }
 
 /** "Asia/Singapore (GMT+8)": the zone named, with its offset at that time. */

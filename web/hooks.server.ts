@@ -4,6 +4,7 @@ import { SESSION_COOKIE } from '../shared/session.ts';
 import { ERROR_MESSAGES } from '../shared/errors.ts';
 import type { Hearth } from '../server/app.ts';
 import { isStorageUnavailable } from '../server/db/unavailable.ts';
+import { inRequestLocale } from '$lib/i18n/server';
 
 /** Paths open before the first facilitator exists (everything else leads to /setup). */
 const OPEN_BEFORE_SETUP = ['/setup', '/_app/', '/favicon.svg'];
@@ -35,7 +36,10 @@ export const handle: Handle = async ({ event, resolve }) => {
 		throw err;
 	}
 
-	let response = await resolve(event);
+	// The request's language (saved preference, cookie, Accept-Language, English), kept per request.
+	let response = await inRequestLocale(event.request, event.locals.user?.language, (locale) =>
+		resolve(event, { transformPageChunk: ({ html }) => html.replace('%lang%', locale) })
+	);
 	// A load or action that failed on storage: 503 (try again), not 500 (our bug). handleError marked it.
 	if (response.status === 500 && storageFailed.has(event.locals)) {
 		response = new Response(response.body, { status: 503, headers: new Headers(response.headers) });

@@ -143,6 +143,11 @@ export function authService(deps: { db: Db; clock: Clock; sessionDays: number })
 			await users.setName(userId, name);
 		},
 
+		/** The UI language someone chose; null returns to their browser's. The web layer checks the code. */
+		async setLanguage(userId: string, language: string | null): Promise<void> {
+			await users.setLanguage(userId, language);
+		},
+
 		async deleteExpiredSessions(): Promise<number> {
 			return sessions.deleteExpired(iso(clock.now()));
 		}

@@ -5,21 +5,24 @@ export interface User {
 	email: string;
 	name: string;
 	timeZone: string | null;
+	/** The UI language they chose ("en", "es"); unset: from their browser. */
+	language?: string | null;
 	createdAt: string;
 }
 
-type UserRow = { id: string; email: string; name: string; time_zone: string | null; created_at: string };
+type UserRow = { id: string; email: string; name: string; time_zone: string | null; language: string | null; created_at: string };
 
 export const toUser = (r: UserRow): User => ({
 	id: r.id,
 	email: r.email,
 	name: r.name,
 	timeZone: r.time_zone,
+	language: r.language,
 	createdAt: r.created_at
 });
 
 export function usersStore({ kysely }: Db) {
-	const cols = ['id', 'email', 'name', 'time_zone', 'created_at'] as const;
+	const cols = ['id', 'email', 'name', 'time_zone', 'language', 'created_at'] as const;
 	return {
 		async count(): Promise<number> {
 			const row = await kysely
@@ -51,6 +54,9 @@ export function usersStore({ kysely }: Db) {
 		},
 		async setName(id: string, name: string) {
 			await kysely.updateTable('users').set({ name }).where('id', '=', id).execute();
+		},
+		async setLanguage(id: string, language: string | null) {
+			await kysely.updateTable('users').set({ language }).where('id', '=', id).execute();
 		}
 	};
 }
@@ -68,7 +74,7 @@ export function sessionsStore({ kysely }: Db) {
 			const r = await kysely
 				.selectFrom('sessions')
 				.innerJoin('users', 'users.id', 'sessions.user_id')
-				.select(['users.id', 'users.email', 'users.name', 'users.time_zone', 'users.created_at'])
+				.select(['users.id', 'users.email', 'users.name', 'users.time_zone', 'users.language', 'users.created_at'])
 				.where('sessions.id', '=', id)
 				.where('sessions.expires_at', '>', nowIso)
 				.executeTakeFirst();

@@ -229,6 +229,12 @@ const makeMigrations = (engine: 'sqlite' | 'postgres'): Record<string, Migration
 				.execute();
 			await db.schema.createIndex('media_presence_convening').on('media_presence').columns(['convening_id', 'user_id']).execute();
 		}
+	},
+	// Each person's UI language (null: from their browser's Accept-Language).
+	'0007_user_language': {
+		async up(db: Kysely<unknown>) {
+			await db.schema.alterTable('users').addColumn('language', 'text').execute();
+		}
 	}
 });
 

@@ -12,6 +12,8 @@ export interface UsersTable {
 	name: string;
 	password_hash: string;
 	time_zone: string | null;
+	/** UI language code, e.g. "es"; null: chosen from the browser. */
+	language: string | null;
 	created_at: string;
 }
 

@@ -2,6 +2,7 @@
 import { error, fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import { AppError, ErrorCode, ERROR_MESSAGES } from '../../../shared/errors.ts';
 import type { User } from '../../../server/auth/users.store.ts';
+import { serverFields, serverText } from '../i18n/errors.ts';
 
 const STATUS: Record<ErrorCode, number> = {
 	bad_request: 400,
@@ -32,12 +33,12 @@ export async function orError<T>(work: Promise<T>): Promise<T> {
 	try {
 		return await work;
 	} catch (e) {
-		if (AppError.is(e)) error(STATUS[e.code], { message: e.message, code: e.code });
+		if (AppError.is(e)) error(STATUS[e.code], { message: serverText(e.message), code: e.code });
 		throw e;
 	}
 }
 
-/** For form actions: AppErrors become `fail(status, { message, fields, values })` the form shows. */
+/** For form actions: AppErrors become `fail(status, { message, fields, values })` the form shows, in the viewer's language. */
 export async function orFail<T, V extends Record<string, unknown> = Record<string, never>>(work: Promise<T>, values?: V) {
 	try {
 		return { ok: true as const, data: await work };
@@ -45,11 +46,16 @@ export async function orFail<T, V extends Record<string, unknown> = Record<strin
 		if (AppError.is(e)) {
 			// Authorization failures on a form are still HTTP errors, not form messages.
 			if (e.code === ErrorCode.NotFound || e.code === ErrorCode.Forbidden || e.code === ErrorCode.Unauthenticated) {
-				error(STATUS[e.code], { message: e.message, code: e.code });
+				error(STATUS[e.code], { message: serverText(e.message), code: e.code });
 			}
 			return {
 				ok: false as const,
-				failure: fail(STATUS[e.code], { message: e.message, code: e.code, fields: e.fields, values: values ?? ({} as V) })
+				failure: fail(STATUS[e.code], {
+					message: serverText(e.message),
+					code: e.code,
+					fields: serverFields(e.fields),
+					values: values ?? ({} as V)
+				})
 			};
 		}
 		throw e;

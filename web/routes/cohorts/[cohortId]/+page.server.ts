@@ -1,6 +1,7 @@
 import type { Actions, PageServerLoad } from './$types';
 import { can } from '$shared/roles.ts';
 import { orError, orFail, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 
 /** How early before its start a convening can be joined. */
 const JOIN_EARLY_MS = 15 * 60_000;
@@ -32,11 +33,11 @@ export const actions: Actions = {
 	rotateFeed: async (event) => {
 		const user = requireUser(event);
 		const r = await orFail(event.locals.hearth.cohorts.rotateFeed(user, event.params.cohortId));
-		return r.ok ? { feedMessage: 'A new calendar link is ready. Any earlier link no longer works.' } : r.failure;
+		return r.ok ? { feedMessage: m.cohort_feed_rotated() } : r.failure;
 	},
 	revokeFeed: async (event) => {
 		const user = requireUser(event);
 		const r = await orFail(event.locals.hearth.cohorts.revokeFeed(user, event.params.cohortId));
-		return r.ok ? { feedMessage: 'The calendar link is turned off.' } : r.failure;
+		return r.ok ? { feedMessage: m.cohort_feed_revoked() } : r.failure;
 	}
 };

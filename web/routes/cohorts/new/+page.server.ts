@@ -1,11 +1,12 @@
 import { error, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { formValues, orFail, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const mine = await event.locals.hearth.cohorts.listForUser(user);
-	if (!mine.some((c) => c.role === 'facilitator')) error(403, { message: 'Only facilitators can start a cohort.', code: 'forbidden' });
+	if (!mine.some((c) => c.role === 'facilitator')) error(403, { message: m.srv_only_facilitators_cohort(), code: 'forbidden' });
 	return {};
 };
 

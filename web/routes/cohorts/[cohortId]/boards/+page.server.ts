@@ -1,8 +1,15 @@
 import type { Actions, PageServerLoad } from './$types';
 import { can } from '$shared/roles.ts';
-import { TEMPLATES, TEMPLATE_CATEGORY_LABELS } from '$shared/templates.ts';
+import { TEMPLATES, type TemplateCategory } from '$shared/templates.ts';
 import { orError, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 import { archiveBoard, createBoard, renameBoard, setBoardPolicy } from './board-actions.server';
+
+const CATEGORY_LABELS: Record<TemplateCategory, () => string> = {
+	'thinking-tool': m.template_thinking_tools,
+	loop: m.template_loops,
+	archetype: m.template_archetypes
+};
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
@@ -23,7 +30,7 @@ export const load: PageServerLoad = async (event) => {
 		filter,
 		// Names only: the templates' content stays on the server, which writes it into the new board.
 		templateGroups: (['thinking-tool', 'loop', 'archetype'] as const).map((category) => ({
-			label: TEMPLATE_CATEGORY_LABELS[category],
+			label: CATEGORY_LABELS[category](),
 			items: TEMPLATES.filter((t) => t.category === category).map((t) => ({ id: t.id, name: t.name }))
 		})),
 		serverNow: hearth.clock.now(),

@@ -8,6 +8,7 @@ import { AppError, ErrorCode } from '$shared/errors.ts';
 import type { User } from '../../../../../server/auth/users.store.ts';
 import type { BoardView } from '../../../../../server/boards/boards.service.ts';
 import { orFail, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 import type { BoardForm, BoardFormValues } from './board-forms';
 
 type ActionEvent = Pick<RequestEvent, 'locals' | 'url' | 'request'>;
@@ -50,7 +51,7 @@ export async function createBoard(event: ActionEvent, cohortId: string) {
 		...(values.template ? { template: values.template } : {})
 	};
 	const r = await orFail(event.locals.hearth.boards.create(user, cohortId, input), values);
-	return r.ok ? done('create', r.data.id, `Board “${r.data.title}” created.`) : r.failure;
+	return r.ok ? done('create', r.data.id, m.boards_created({ title: r.data.title })) : r.failure;
 }
 
 /** `boardId` comes from the URL on a board's page and from the form on the list. */
@@ -65,7 +66,7 @@ export async function renameBoard(event: ActionEvent, cohortId: string, boardId?
 		})(),
 		values
 	);
-	return r.ok ? done('rename', values.boardId, 'Renamed.') : r.failure;
+	return r.ok ? done('rename', values.boardId, m.boards_renamed()) : r.failure;
 }
 
 export async function setBoardPolicy(event: ActionEvent, cohortId: string, boardId?: string) {
@@ -79,7 +80,7 @@ export async function setBoardPolicy(event: ActionEvent, cohortId: string, board
 		})(),
 		values
 	);
-	return r.ok ? done('policy', values.boardId, 'Who may edit is changed.') : r.failure;
+	return r.ok ? done('policy', values.boardId, m.boards_policy_changed()) : r.failure;
 }
 
 export async function archiveBoard(event: ActionEvent, cohortId: string, archived: boolean, boardId?: string) {
@@ -94,6 +95,6 @@ export async function archiveBoard(event: ActionEvent, cohortId: string, archive
 		})(),
 		values
 	);
-	const message = archived ? 'Archived: the board is read-only and left out of the list unless archived boards are shown.' : 'Back in use.';
+	const message = archived ? m.boards_archived_done() : m.boards_back_in_use();
 	return r.ok ? done(form, values.boardId, message) : r.failure;
 }

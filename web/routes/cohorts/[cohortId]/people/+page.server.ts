@@ -1,6 +1,7 @@
 import type { Actions, PageServerLoad } from './$types';
 import { can } from '$shared/roles.ts';
 import { formValues, orError, orFail, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
@@ -43,13 +44,13 @@ export const actions: Actions = {
 		const user = requireUser(event);
 		const data = await event.request.formData();
 		const r = await orFail(event.locals.hearth.invites.revoke(user, event.params.cohortId, field(data, 'inviteId')));
-		return r.ok ? { message: 'The invitation link no longer works.' } : r.failure;
+		return r.ok ? { message: m.people_revoked() } : r.failure;
 	},
 	createTeam: async (event) => {
 		const user = requireUser(event);
 		const values = formValues(await event.request.formData());
 		const r = await orFail(event.locals.hearth.cohorts.createTeam(user, event.params.cohortId, { name: values.name }), values);
-		return r.ok ? { message: `Team “${r.data.name}” created.` } : r.failure;
+		return r.ok ? { message: m.people_team_created({ name: r.data.name }) } : r.failure;
 	},
 	renameTeam: async (event) => {
 		const user = requireUser(event);
@@ -57,13 +58,13 @@ export const actions: Actions = {
 		const r = await orFail(
 			event.locals.hearth.cohorts.renameTeam(user, event.params.cohortId, field(data, 'teamId'), { name: field(data, 'name') })
 		);
-		return r.ok ? { message: 'Team renamed.' } : r.failure;
+		return r.ok ? { message: m.people_team_renamed() } : r.failure;
 	},
 	deleteTeam: async (event) => {
 		const user = requireUser(event);
 		const data = await event.request.formData();
 		const r = await orFail(event.locals.hearth.cohorts.deleteTeam(user, event.params.cohortId, field(data, 'teamId')));
-		return r.ok ? { message: 'Team removed; its members are now without a team.' } : r.failure;
+		return r.ok ? { message: m.people_team_removed() } : r.failure;
 	},
 	updateMember: async (event) => {
 		const user = requireUser(event);
@@ -77,12 +78,12 @@ export const actions: Actions = {
 				await cohorts.assignTeam(user, event.params.cohortId, memberId, teamId === '' ? null : teamId);
 			})()
 		);
-		return r.ok ? { message: 'Saved.' } : r.failure;
+		return r.ok ? { message: m.common_saved() } : r.failure;
 	},
 	removeMember: async (event) => {
 		const user = requireUser(event);
 		const data = await event.request.formData();
 		const r = await orFail(event.locals.hearth.cohorts.removeMember(user, event.params.cohortId, field(data, 'userId')));
-		return r.ok ? { message: 'Removed from the cohort.' } : r.failure;
+		return r.ok ? { message: m.people_member_removed() } : r.failure;
 	}
 };

@@ -1,10 +1,11 @@
 import { error } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { formValues, orFail, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 
 export const load: PageServerLoad = async (event) => {
 	const { canManage } = await event.parent();
-	if (!canManage) error(403, { message: 'Only facilitators can change the cohort.', code: 'forbidden' });
+	if (!canManage) error(403, { message: m.srv_only_facilitators_change(), code: 'forbidden' });
 	return {};
 };
 

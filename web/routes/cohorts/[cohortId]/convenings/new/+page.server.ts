@@ -2,10 +2,11 @@ import { error, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { readConveningForm } from '$lib/server/convening-form';
 import { orFail, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 
 export const load: PageServerLoad = async (event) => {
 	const { canManage } = await event.parent();
-	if (!canManage) error(403, { message: 'Only facilitators can schedule convenings.', code: 'forbidden' });
+	if (!canManage) error(403, { message: m.srv_only_facilitators_schedule(), code: 'forbidden' });
 	return {};
 };
 

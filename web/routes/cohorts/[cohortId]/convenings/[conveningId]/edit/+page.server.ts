@@ -3,11 +3,12 @@ import type { Actions, PageServerLoad } from './$types';
 import { toLocalInput } from '$shared/time.ts';
 import { readConveningForm } from '$lib/server/convening-form';
 import { orError, orFail, requireUser } from '$lib/server/guard';
+import { m } from '$lib/i18n';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
 	const { canManage, viewerZone } = await event.parent();
-	if (!canManage) error(403, { message: 'Only facilitators can edit convenings.', code: 'forbidden' });
+	if (!canManage) error(403, { message: m.srv_only_facilitators_edit(), code: 'forbidden' });
 	const { convening: c } = await orError(event.locals.hearth.cohorts.convening(user, event.params.cohortId, event.params.conveningId));
 	return {
 		convening: { id: c.id, title: c.title },
