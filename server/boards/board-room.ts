@@ -84,6 +84,8 @@ export interface RoomOptions {
 	/** Fold the log into a snapshot after this many updates since the last one. */
 	compactEvery: number;
 	link?: RoomLink | undefined;
+	/** [BD7] Told when appending failed (the connections are being closed with 4503). */
+	onStorageFailed?: (() => void) | undefined;
 }
 
 export class BoardRoom {
@@ -292,6 +294,7 @@ export class BoardRoom {
 		} catch (err) {
 			this.logger.error({ err, boardId: this.boardId }, 'board: storing updates failed; closing connections so clients resend');
 			// Nothing of this batch was applied or broadcast; the senders still hold it.
+			this.options.onStorageFailed?.();
 			for (const c of this.conns.values()) c.ws.close(CloseCode.StorageUnavailable, 'storage unavailable');
 		} finally {
 			this.#flushing = undefined;

@@ -27,6 +27,7 @@ import { readCookie, SESSION_COOKIE } from '../../shared/session.ts';
 import type { Clock } from '../clock.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { Db } from '../db/open.ts';
+import { isStorageUnavailable } from '../db/unavailable.ts';
 import { cohortsStore } from '../cohorts/cohorts.store.ts';
 import { boardAccess, type BoardAccess } from './board-access.ts';
 import { BoardRoom, MalformedFrame, type Connection } from './board-room.ts';
@@ -63,6 +64,8 @@ export function createBoardServer(deps: {
 	const idleTimers = new Map<string, NodeJS.Timeout>();
 	const alive = new WeakSet<WebSocket>();
 	let shuttingDown = false;
+	/** [BD7] An append failed and storage has not been seen writable since. */
+	let storageFailed = false;
 
 	async function accessFor(boardId: string, userId: string): Promise<Decision> {
 		const board = await store.byId(boardId);
@@ -94,7 +97,11 @@ export function createBoardServer(deps: {
 	function room(boardId: string, cohortId: string): Promise<BoardRoom> {
 		let p = rooms.get(boardId);
 		if (!p) {
-			p = BoardRoom.load(boardId, cohortId, store, clock, logger, { compactEvery: options.compactEvery, link: deps.links?.link(boardId) });
+			p = BoardRoom.load(boardId, cohortId, store, clock, logger, {
+				compactEvery: options.compactEvery,
+				link: deps.links?.link(boardId),
+				onStorageFailed: () => (storageFailed = true)
+			});
 			rooms.set(boardId, p);
 			p.catch(() => rooms.delete(boardId));
 		}
@@ -183,10 +190,17 @@ export function createBoardServer(deps: {
 					let r = await room(boardId, decision.cohortId);
 					// Unloaded while we checked access: load it again.
 					if (r.closed) r = await room(boardId, decision.cohortId);
+					// [BD7] An append just failed: let nobody in (to sync, resend, fail and be closed again,
+					// several times a second) until storage can be written; refused before syncing, the provider backs off.
+					if (storageFailed) {
+						await deps.db.ping();
+						storageFailed = false;
+					}
 					wss.handleUpgrade(req, socket, head, (ws) => serve(ws, r, decision));
 				})
 				.catch((err: unknown) => {
-					logger.error({ err, boardId }, 'board: upgrade failed');
+					if (isStorageUnavailable(err)) logger.warn({ err, boardId }, 'board: refused while storage is unavailable');
+					else logger.error({ err, boardId }, 'board: upgrade failed');
 					if (socket.writable) refuse(req, socket, head, CloseCode.StorageUnavailable, 'storage unavailable');
 				});
 			return true;

@@ -372,7 +372,14 @@ describe.each(['sqlite', 'postgres'] as const)('[ST1]-[ST4] storage briefly unav
 		const closes: number[] = [];
 		editor.provider.on('connection-close', (event) => closes.push(event?.code ?? 0));
 		for (let i = 0; i < 20; i++) editor.doc.getMap('m').set(`during-${i}`, i);
+		let syncs = 0;
+		editor.provider.on('sync', (ok) => void (ok && syncs++));
 		await eventually(() => closes.includes(4503), 15_000, 'the editor to be closed with 4503');
+		// It keeps trying, and is refused before it syncs (no resend-fail-close loop), backing off.
+		syncs = 0;
+		await eventually(() => closes.length >= 3, 15_000, 'the editor to be refused again');
+		expect(closes.every((code) => code === 4503)).toBe(true);
+		expect(syncs).toBe(0);
 		expect(editor.provider.shouldConnect).toBe(true);
 		expect([...keys(watcher)].filter((k) => k.startsWith('during'))).toEqual([]);
 		expect(leaked).toBe(false);
