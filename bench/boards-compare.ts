@@ -105,7 +105,7 @@ export const boardsCompare: Benchmark = {
 	flags: {
 		...loadFlags,
 		engine: engineFlag,
-		repeats: { help: 'runs of each server (the order alternates: H R, R H, …); the table shows the median', default: 1 }
+		repeats: { help: 'runs of each server (the order alternates: H R, R H, …); the table shows the median', default: 2 }
 	},
 
 	async run(flags) {

@@ -9,8 +9,12 @@ export function percentiles(values: number[], ps: number[]): number[] {
 	return ps.map((p) => values[Math.min(values.length - 1, Math.max(0, Math.ceil((p / 100) * values.length) - 1))]!);
 }
 
+/** The middle value; for an even count, the mean of the two middle ones. */
 export function median(values: number[]): number {
-	return percentiles([...values], [50])[0]!;
+	if (values.length === 0) return NaN;
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = sorted.length >> 1;
+	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** A number with a sensible count of digits for a table. */

@@ -51,6 +51,8 @@ interface Pending {
 	data: Uint8Array;
 	conn: Connection;
 	at: string;
+	/** The first clock of each client's structs in `data`, to tell an update that is new as it is. */
+	starts: Map<number, number>;
 	/** performance.now() when the frame reached the room, only while `durabilityTiming` is set (else 0). */
 	arrivedAt: number;
 }
@@ -259,7 +261,10 @@ export class BoardRoom {
 		// A malformed update must never reach the shared doc: decode all of it first.
 		const decoded = Y.decodeUpdate(update);
 		if (decoded.structs.length === 0 && decoded.ds.clients.size === 0) return;
-		this.#pending.push({ data: update, conn, at: iso(this.clock.now()), arrivedAt: this.durabilityTiming ? performance.now() : 0 });
+		const starts = new Map<number, number>();
+		// Each client's structs come in clock order: the first one seen starts its range.
+		for (const { id } of decoded.structs) if (!starts.has(id.client)) starts.set(id.client, id.clock);
+		this.#pending.push({ data: update, conn, at: iso(this.clock.now()), starts, arrivedAt: this.durabilityTiming ? performance.now() : 0 });
 		this.#scheduleFlush();
 	}
 
@@ -272,9 +277,14 @@ export class BoardRoom {
 		const batch = this.#pending;
 		this.#pending = [];
 		try {
-			// Only what the doc does not already have (a reconnecting client resends what it has).
-			const stateVector = Y.encodeStateVector(this.doc);
-			const rows = batch.map((p) => ({ ...p, data: Y.diffUpdate(p.data, stateVector) }));
+			// Only what the doc does not already have (a reconnecting client resends what it has). Nearly
+			// every update starts where the doc ends for each of its clients: new as it is, nothing to cut.
+			let stateVector: Uint8Array | undefined;
+			const rows = batch.map((p) => {
+				if ([...p.starts].every(([client, clock]) => clock >= Y.getState(this.doc.store, client))) return p;
+				stateVector ??= Y.encodeStateVector(this.doc);
+				return { ...p, data: Y.diffUpdate(p.data, stateVector) };
+			});
 			const appendStartedAt = this.durabilityTiming ? performance.now() : 0;
 			const ids = await this.store.append(
 				this.boardId,
