@@ -10,7 +10,7 @@ import { inRequestLocale } from '$lib/i18n/server';
 const OPEN_BEFORE_SETUP = ['/setup', '/_app/', '/favicon.svg'];
 /** Setup never becomes needed again once done, so each server instance remembers it. */
 const setupDone = new WeakSet<Hearth>();
-/** [DB3] Requests (by their locals) that failed because storage was unavailable: answered 503, not 500. */
+/** [ST3] Requests (by their locals) that failed because storage was unavailable: answered 503, not 500. */
 const storageFailed = new WeakSet<App.Locals>();
 const unavailable = () => error(503, { message: ERROR_MESSAGES.unavailable, code: 'unavailable' });
 
@@ -43,7 +43,6 @@ export const handle: Handle = async ({ event, resolve }) => {
 	// A load or action that failed on storage: 503 (try again), not 500 (our bug). handleError marked it.
 	if (response.status === 500 && storageFailed.has(event.locals)) {
 		response = new Response(response.body, { status: 503, headers: new Headers(response.headers) });
-		response.headers.set('retry-after', '5');
 	}
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'same-origin');

@@ -6,7 +6,7 @@
  * - [SIO4] A socket sending more than 10 requests a second (burst 30) is answered `rate_limited`
  *   until it slows down; other sockets are unaffected.
  * - [SIO5] Every request with an acknowledgement gets exactly one answer.
- * - [DB2] A request that fails because storage cannot be reached or written is answered
+ * - [ST2] A request that fails because storage cannot be reached or written is answered
  *   `unavailable` (nothing was changed; try again), never `internal`.
  */
 import type { Logger } from 'pino';
@@ -89,7 +89,7 @@ export function registerLiveHandlers(
 					reply({ ok: true, data: data ?? null });
 				} catch (err) {
 					if (AppError.is(err)) return reply({ ok: false, error: { code: err.code, message: err.message } });
-					// [DB2] Storage down: say so (the client may retry) rather than `internal`.
+					// [ST2] Storage down: say so (the client may retry) rather than `internal`.
 					if (isStorageUnavailable(err)) {
 						logger.warn({ err, event }, 'socket request refused: storage unavailable');
 						return reply({ ok: false, error: { code: ErrorCode.Unavailable, message: ERROR_MESSAGES.unavailable } });
