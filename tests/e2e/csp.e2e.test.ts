@@ -15,6 +15,20 @@ import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/brows
 
 const POLL = { timeout: 30_000, interval: 250 };
 
+/** The little of a page's globals these tests touch. */
+interface PageGlobals {
+	document: {
+		addEventListener(
+			type: 'securitypolicyviolation',
+			listener: (e: { violatedDirective: string; blockedURI: string; sourceFile: string; lineNumber: number }) => void
+		): void;
+		createElement(tag: 'script'): { textContent: string };
+		body: { append(node: unknown): void };
+	};
+	__hearthViolation?: (v: string) => Promise<unknown>;
+	injected?: boolean;
+}
+
 /** Violations seen in a browser context: every page's events and console lines. */
 async function watchViolations(context: BrowserContext): Promise<string[]> {
 	const seen: string[] = [];
@@ -26,9 +40,10 @@ async function watchViolations(context: BrowserContext): Promise<string[]> {
 	// Reported by the page itself, so a violation the console would not show is still counted.
 	await context.exposeFunction('__hearthViolation', (v: string) => seen.push(`event: ${v}`));
 	await context.addInitScript(() => {
-		document.addEventListener('securitypolicyviolation', (e) => {
-			const report = (globalThis as unknown as { __hearthViolation?: (v: string) => void }).__hearthViolation;
-			void report?.(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+		// Runs in the page (DOM types are not in this project's server-side lib).
+		const page = globalThis as unknown as PageGlobals;
+		page.document.addEventListener('securitypolicyviolation', (e) => {
+			void page.__hearthViolation?.(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
 		});
 	});
 	return seen;
@@ -139,13 +154,14 @@ describe('the app under its Content-Security-Policy, in Chromium', () => {
 		await page.waitForSelector('html[data-ready]');
 		// What an injected inline script would be: refused, and both the event and the console see it.
 		await page.evaluate(() => {
+			const { document } = globalThis as unknown as PageGlobals;
 			const el = document.createElement('script');
 			el.textContent = 'window.injected = true';
 			document.body.append(el);
 		});
 		await expect.poll(() => violations.length, POLL).toBeGreaterThanOrEqual(2);
 		expect(violations.some((v) => v.startsWith('event: script-src'))).toBe(true);
-		expect(await page.evaluate(() => (globalThis as unknown as { injected?: boolean }).injected)).toBeUndefined();
+		expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).injected)).toBeUndefined();
 		await context.close();
 	});
 });

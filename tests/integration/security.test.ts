@@ -315,7 +315,7 @@ describe('headers, cookies and cross-origin requests', () => {
 		}
 		expect(await everything(s)).toEqual(before);
 		// The same request from the app's own pages, or from a client that is not a browser, works.
-		for (const headers of [{ cookie, origin: s.url }, { cookie }]) {
+		for (const headers of [{ cookie, origin: s.url }, { cookie }] as Record<string, string>[]) {
 			const res = await fetch(`${s.url}/api/boards/${boardId}/token`, { method: 'POST', headers });
 			expect(res.status).toBe(200);
 			expect(await res.json()).toMatchObject({ ok: true, data: { token: expect.any(String) } });
