@@ -56,43 +56,63 @@ export function boardsService(deps: {
 		tokens: () => (tokens ??= serverSecret(db, 'board-token', newSecret).then(boardTokens)),
 
 		async create(user: User, cohortId: string, input: unknown, memberIds: string[] = []): Promise<Board> {
+			const [board] = await this.createMany(user, cohortId, [{ input, memberIds }]);
+			return board!;
+		},
+
+		/**
+		 * Several boards at once (a round's group boards): one access check, one membership query,
+		 * each template's first update made once, everything stored in one transaction.
+		 */
+		async createMany(user: User, cohortId: string, items: { input: unknown; memberIds?: string[] }[]): Promise<Board[]> {
 			const role = await requireAccess(user.id, cohortId, 'cohort.view');
 			if (role === 'observer') throw new AppError(ErrorCode.Forbidden);
-			const r = boardCreateSchema.safeParse(input);
-			if (!r.success) throw new AppError(ErrorCode.BadRequest, 'Please correct the highlighted fields.', fieldErrors(r.error));
-			// Members make boards anyone in the cohort may edit; other policies are a facilitator's call.
-			if (role !== 'facilitator' && r.data.writePolicy !== 'cohort') throw new AppError(ErrorCode.Forbidden);
-			if (r.data.conveningId && !(await convenings.byId(cohortId, r.data.conveningId))) throw new AppError(ErrorCode.NotFound);
-			const template = r.data.template ? templateById(r.data.template) : undefined;
-			if (r.data.template && !template)
-				throw new AppError(ErrorCode.BadRequest, 'Choose a template from the list.', { template: 'Choose a template from the list.' });
+			const inputs = items.map(({ input }) => {
+				const r = boardCreateSchema.safeParse(input);
+				if (!r.success) throw new AppError(ErrorCode.BadRequest, 'Please correct the highlighted fields.', fieldErrors(r.error));
+				// Members make boards anyone in the cohort may edit; other policies are a facilitator's call.
+				if (role !== 'facilitator' && r.data.writePolicy !== 'cohort') throw new AppError(ErrorCode.Forbidden);
+				if (r.data.template && !templateById(r.data.template))
+					throw new AppError(ErrorCode.BadRequest, 'Choose a template from the list.', { template: 'Choose a template from the list.' });
+				return r.data;
+			});
+			for (const conveningId of new Set(inputs.flatMap((d) => (d.conveningId ? [d.conveningId] : []))))
+				if (!(await convenings.byId(cohortId, conveningId))) throw new AppError(ErrorCode.NotFound);
 			const now = iso(clock.now());
-			const board: Board = {
-				id: newId(),
-				cohortId,
-				conveningId: r.data.conveningId ?? null,
-				groupId: r.data.groupId ?? null,
-				title: r.data.title,
-				writePolicy: r.data.writePolicy,
-				schemaVersion: BOARD_SCHEMA_VERSION,
-				createdBy: user.id,
-				createdAt: now,
-				updatedAt: now,
-				archivedAt: null
+			// The template is the board's first logged update, authored by its creator, before anyone opens it.
+			const firsts = new Map<string, Uint8Array>();
+			const firstUpdate = (templateId: string) => {
+				let data = firsts.get(templateId);
+				if (!data) {
+					const doc = new Y.Doc();
+					const boardDoc = new BoardDoc(doc);
+					boardDoc.init();
+					boardDoc.applyTemplate(templateById(templateId)!.template, 'template', { x: 0, y: 0 });
+					firsts.set(templateId, (data = Y.encodeStateAsUpdate(doc)));
+					doc.destroy();
+				}
+				return data;
 			};
-			const inCohort = await cohorts.membersAmong(cohortId, memberIds);
-			const members = memberIds.filter((id) => inCohort.has(id));
-			await store.insert(board, members);
-			if (template) {
-				// The template is the board's first logged update, authored by its creator, before anyone opens it.
-				const doc = new Y.Doc();
-				const boardDoc = new BoardDoc(doc);
-				boardDoc.init();
-				boardDoc.applyTemplate(template.template, 'template', { x: 0, y: 0 });
-				await store.append(board.id, [{ data: Y.encodeStateAsUpdate(doc), userId: user.id, createdAt: now }]);
-				doc.destroy();
-			}
-			return board;
+			const inCohort = await cohorts.membersAmong(cohortId, [...new Set(items.flatMap((i) => i.memberIds ?? []))]);
+			const rows = inputs.map((d, i) => ({
+				board: {
+					id: newId(),
+					cohortId,
+					conveningId: d.conveningId ?? null,
+					groupId: d.groupId ?? null,
+					title: d.title,
+					writePolicy: d.writePolicy,
+					schemaVersion: BOARD_SCHEMA_VERSION,
+					createdBy: user.id,
+					createdAt: now,
+					updatedAt: now,
+					archivedAt: null
+				} satisfies Board,
+				memberIds: (items[i]!.memberIds ?? []).filter((id) => inCohort.has(id)),
+				...(d.template ? { first: { data: firstUpdate(d.template), userId: user.id, createdAt: now } } : {})
+			}));
+			await store.insertMany(rows);
+			return rows.map((r) => r.board);
 		},
 
 		async get(user: User | undefined, boardId: string): Promise<BoardView> {

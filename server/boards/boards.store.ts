@@ -45,28 +45,37 @@ const toBoard = (r: Database['boards']): Board => ({
 export function boardsStore({ kysely }: Db) {
 	return {
 		async insert(b: Board, memberIds: string[] = []) {
+			await this.insertMany([{ board: b, memberIds }]);
+		},
+		/** New boards with their members and, optionally, each one's first logged update, in one transaction. */
+		async insertMany(items: { board: Board; memberIds: string[]; first?: { data: Uint8Array; userId: string; createdAt: string } }[]) {
+			if (!items.length) return;
 			await kysely.transaction().execute(async (trx) => {
 				await trx
 					.insertInto('boards')
-					.values({
-						id: b.id,
-						cohort_id: b.cohortId,
-						convening_id: b.conveningId,
-						group_id: b.groupId,
-						title: b.title,
-						write_policy: b.writePolicy,
-						schema_version: b.schemaVersion,
-						created_by: b.createdBy,
-						created_at: b.createdAt,
-						updated_at: b.updatedAt,
-						archived_at: b.archivedAt
-					})
+					.values(
+						items.map(({ board: b }) => ({
+							id: b.id,
+							cohort_id: b.cohortId,
+							convening_id: b.conveningId,
+							group_id: b.groupId,
+							title: b.title,
+							write_policy: b.writePolicy,
+							schema_version: b.schemaVersion,
+							created_by: b.createdBy,
+							created_at: b.createdAt,
+							updated_at: b.updatedAt,
+							archived_at: b.archivedAt
+						}))
+					)
 					.execute();
-				if (memberIds.length)
-					await trx
-						.insertInto('board_members')
-						.values(memberIds.map((user_id) => ({ board_id: b.id, user_id })))
-						.execute();
+				const members = items.flatMap(({ board, memberIds }) => memberIds.map((user_id) => ({ board_id: board.id, user_id })));
+				if (members.length) await trx.insertInto('board_members').values(members).execute();
+				// Nobody else can append to a board that does not exist yet: no lock needed for the first update [SC5].
+				const firsts = items.flatMap(({ board, first }) =>
+					first ? [{ board_id: board.id, data: first.data, user_id: first.userId, created_at: first.createdAt }] : []
+				);
+				if (firsts.length) await trx.insertInto('board_updates').values(firsts).execute();
 			});
 		},
 		async byId(id: string): Promise<Board | undefined> {

@@ -684,22 +684,22 @@ export function liveService(deps: {
 			await rounds.insert(round);
 			// Each group's own board, editable by its members; it stays in the gallery afterwards.
 			const actor = { id: person.userId, name: person.name, email: '', timeZone: null, createdAt: '' };
-			for (const [i, g] of round.groups.entries()) {
-				const board = await deps.boards.create(
-					actor,
-					c.cohortId,
-					{
+			const boards = await deps.boards.createMany(
+				actor,
+				c.cohortId,
+				round.groups.map((g, i) => ({
+					input: {
 						title: `${round.prompt || c.title} · ${g.name}`.slice(0, 120),
 						writePolicy: 'group',
 						conveningId: c.id,
 						groupId: g.id,
 						...(input.boardTemplate ? { template: input.boardTemplate } : {})
 					},
-					grouping.groups[i]!.memberIds
-				);
-				g.boardId = board.id;
-				await rounds.setBoard(g.id, board.id);
-			}
+					memberIds: grouping.groups[i]!.memberIds
+				}))
+			);
+			round.groups.forEach((g, i) => (g.boardId = boards[i]!.id));
+			await rounds.setBoards(round.groups.map((g) => ({ groupId: g.id, boardId: g.boardId! })));
 			live.round = round;
 			schedule(live);
 			// media hook [LK3]: each group gets its LiveKit room.

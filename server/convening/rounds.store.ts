@@ -133,8 +133,12 @@ export function roundsStore({ kysely }: Db) {
 				await trx.insertInto('round_assignments').values({ round_id: roundId, user_id: userId, group_id: groupId }).execute();
 			});
 		},
-		async setBoard(groupId: string, boardId: string) {
-			await kysely.updateTable('round_groups').set({ board_id: boardId }).where('id', '=', groupId).execute();
+		/** Each group's board, in one transaction. */
+		async setBoards(boards: { groupId: string; boardId: string }[]) {
+			await kysely.transaction().execute(async (trx) => {
+				for (const { groupId, boardId } of boards)
+					await trx.updateTable('round_groups').set({ board_id: boardId }).where('id', '=', groupId).execute();
+			});
 		},
 		async setKeeper(groupId: string, userId: string | null) {
 			await kysely.updateTable('round_groups').set({ keeper_id: userId }).where('id', '=', groupId).execute();

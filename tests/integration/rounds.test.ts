@@ -327,7 +327,10 @@ describe('breakout rounds', () => {
 			boardTemplate: 'archetype-fixes-that-fail'
 		});
 		if (!r.ok) throw new Error(r.error.code);
+		expect(new Set(r.data.groups.map((g) => g.boardId)).size).toBe(2);
 		for (const g of r.data.groups) {
+			// Its group's members are the board's editors.
+			expect((await server.hearth.boards.store.members(g.boardId!)).sort()).toEqual([...g.memberIds].sort());
 			const doc = new Y.Doc();
 			for (const u of await server.hearth.boards.store.updatesAfter(g.boardId!, 0)) Y.applyUpdate(doc, u.data);
 			const board = new BoardDoc(doc);
