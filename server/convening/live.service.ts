@@ -465,12 +465,11 @@ export function liveService(deps: {
 		if (person.role === 'observer') throw new AppError(ErrorCode.ReadOnly);
 	}
 
-	async function saveLive(live: Live): Promise<void> {
-		await store.save(
-			live.convening.id,
-			{ phase: live.phase, agendaIndex: live.agendaIndex, agendaStartedAt: live.agendaStartedAt },
-			iso(clock.now())
-		);
+	/** [CV2][ST2] Stores the phase and agenda position, and only then takes them: a refused save changes nothing. */
+	async function saveLive(live: Live, next: Partial<Pick<Live, 'phase' | 'agendaIndex' | 'agendaStartedAt'>>): Promise<void> {
+		const saved = { phase: live.phase, agendaIndex: live.agendaIndex, agendaStartedAt: live.agendaStartedAt, ...next };
+		await store.save(live.convening.id, saved, iso(clock.now()));
+		Object.assign(live, saved);
 	}
 
 	return {
@@ -555,8 +554,7 @@ export function liveService(deps: {
 		async setPhase(socketId: string, phase: ConveningPhase): Promise<void> {
 			const { live, person } = await current(socketId);
 			requireFacilitator(person);
-			live.phase = phase;
-			await saveLive(live); // [CV2]
+			await saveLive(live, { phase }); // [CV2]
 			announce(live);
 		},
 
@@ -564,9 +562,7 @@ export function liveService(deps: {
 			const { live, person } = await current(socketId);
 			requireFacilitator(person);
 			if (index >= live.convening.agenda.length) throw new AppError(ErrorCode.BadRequest, 'There is no such agenda item.');
-			live.agendaIndex = index;
-			live.agendaStartedAt = iso(clock.now());
-			await saveLive(live);
+			await saveLive(live, { agendaIndex: index, agendaStartedAt: iso(clock.now()) });
 			announce(live);
 		},
 
