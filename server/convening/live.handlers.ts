@@ -5,7 +5,9 @@
  * - [SIO3] A payload that does not match its schema is refused with `bad_request` and changes nothing.
  * - [SIO4] A socket sending more than 10 requests a second (burst 30) is answered `rate_limited`
  *   until it slows down; other sockets are unaffected.
- * - [SIO5] Every request with an acknowledgement gets exactly one answer.
+ * - [SIO5] Every request with an acknowledgement gets exactly one answer. socket.io passes the ack
+ *   last, after however many arguments the client sent: more than one payload, or none where one is
+ *   required, is `bad_request`; so is an event the server does not have.
  * - [ST2] A request that fails because storage cannot be reached or written is answered
  *   `unavailable` (nothing was changed; try again), never `internal`.
  */
@@ -13,7 +15,7 @@ import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AppError, ErrorCode, ERROR_MESSAGES, type Result } from '../../shared/errors.ts';
-import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/events.ts';
+import { CLIENT_EVENT_NAMES, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from '../../shared/events.ts';
 import {
 	agendaPayload,
 	chatPayload,
@@ -51,6 +53,18 @@ export const conveningRoom = (conveningId: string) => `conv:${conveningId}`;
 export const chatRoom = (conveningId: string, room: string) => `conv:${conveningId}:room:${room}`;
 
 const RATE = { perSecond: 10, burst: 30 };
+const KNOWN_EVENTS: ReadonlySet<string> = new Set(CLIENT_EVENT_NAMES);
+
+type Reply<T> = (result: Result<T>) => void;
+
+/** Splits a request's arguments into its payloads and its ack (socket.io always puts the ack last). */
+function requestArgs<T>(args: unknown[]): { payloads: unknown[]; reply: Reply<T> } {
+	const last = args.at(-1);
+	if (typeof last === 'function') return { payloads: args.slice(0, -1), reply: last as Reply<T> };
+	return { payloads: args, reply: () => {} };
+}
+
+const refuse = (code: ErrorCode, message: string = ERROR_MESSAGES[code]) => ({ ok: false as const, error: { code, message } });
 
 export function registerLiveHandlers(
 	socket: HearthSocket,
@@ -73,10 +87,11 @@ export function registerLiveHandlers(
 	function on<S extends z.ZodType, T>(event: keyof ClientToServerEvents, schema: S, run: (payload: z.infer<S>) => Promise<T>) {
 		socket.on(
 			event as 'convening:leave',
-			(async (payload: unknown, ack: unknown) => {
-				const reply = typeof ack === 'function' ? (ack as (r: Result<T | null>) => void) : () => {};
-				if (!allowed()) return reply({ ok: false, error: { code: ErrorCode.RateLimited, message: ERROR_MESSAGES.rate_limited } });
-				const parsed = schema.safeParse(payload ?? {});
+			(async (...args: unknown[]) => {
+				const { payloads, reply } = requestArgs<T | null>(args);
+				if (!allowed()) return reply(refuse(ErrorCode.RateLimited));
+				if (payloads.length > 1) return reply(refuse(ErrorCode.BadRequest, 'Send one payload.'));
+				const parsed = schema.safeParse(payloads[0] ?? {});
 				if (!parsed.success) {
 					const fields = fieldErrors(parsed.error);
 					return reply({
@@ -148,15 +163,15 @@ export function registerLiveHandlers(
 	// [MV2] Signalling is chatty (ICE candidates), so it has its own, larger allowance.
 	let signals = 200;
 	let signalsAt = clock.now();
-	socket.on('media:signal', async (payload: unknown, ack: unknown) => {
-		const reply = typeof ack === 'function' ? (ack as (r: Result<null>) => void) : () => {};
+	socket.on('media:signal', async (...args: unknown[]) => {
+		const { payloads, reply } = requestArgs<null>(args);
 		const now = clock.now();
 		signals = Math.min(200, signals + ((now - signalsAt) / 1000) * 100);
 		signalsAt = now;
-		if (signals < 1) return reply({ ok: false, error: { code: ErrorCode.RateLimited, message: ERROR_MESSAGES.rate_limited } });
+		if (signals < 1) return reply(refuse(ErrorCode.RateLimited));
 		signals -= 1;
-		const parsed = mediaSignalPayload.safeParse(payload);
-		if (!parsed.success) return reply({ ok: false, error: { code: ErrorCode.BadRequest, message: ERROR_MESSAGES.bad_request } });
+		const parsed = payloads.length === 1 ? mediaSignalPayload.safeParse(payloads[0]) : undefined;
+		if (!parsed?.success) return reply(refuse(ErrorCode.BadRequest));
 		try {
 			const { from, sockets } = await live.signalTargets(socket.id, parsed.data.to);
 			socket.to(sockets).emit('media:signal', { from, data: parsed.data.data });
@@ -166,6 +181,14 @@ export function registerLiveHandlers(
 			logger.error({ err }, 'media signal failed');
 			reply({ ok: false, error: { code: ErrorCode.Internal, message: ERROR_MESSAGES.internal } });
 		}
+	});
+
+	// [SIO5] An event the server does not have is answered too, rather than left to time out.
+	socket.onAny((event: unknown, ...args: unknown[]) => {
+		if (typeof event === 'string' && KNOWN_EVENTS.has(event)) return;
+		const { reply } = requestArgs<null>(args);
+		if (!allowed()) return reply(refuse(ErrorCode.RateLimited));
+		reply(refuse(ErrorCode.BadRequest, 'There is no such request.'));
 	});
 
 	socket.on('disconnect', () => {

@@ -62,10 +62,15 @@ export function attachRealtime(
 
 	io.on('connection', (socket) => {
 		deps.onConnection(socket);
-		socket.on('session:whoami', (ack) => {
+		// [SIO5] The ack comes last, whatever the client sent before it (it takes no payload).
+		socket.on('session:whoami', ((...args: unknown[]) => {
+			const ack = args.at(-1);
 			if (typeof ack !== 'function') return;
-			ack({ ok: true, data: { userId: socket.data.userId, name: socket.data.name, protocolVersion: PROTOCOL_VERSION } });
-		});
+			(ack as Parameters<ClientToServerEvents['session:whoami']>[0])({
+				ok: true,
+				data: { userId: socket.data.userId, name: socket.data.name, protocolVersion: PROTOCOL_VERSION }
+			});
+		}) as never);
 	});
 
 	return {
