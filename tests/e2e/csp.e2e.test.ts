@@ -49,6 +49,14 @@ async function watchViolations(context: BrowserContext): Promise<string[]> {
 	return seen;
 }
 
+/** A page in a fresh context with a camera and microphone allowed, its violations watched. */
+async function watchedPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
+	const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+	await context.grantPermissions(['camera', 'microphone']);
+	const violations = await watchViolations(context);
+	return { context, page: await context.newPage(), violations };
+}
+
 /** Stands in for a LiveKit server: records each websocket the browser opens to it, then drops it; answers nothing else. */
 async function livekitStandIn(): Promise<{ url: string; attempts: string[]; close(): Promise<void> }> {
 	const attempts: string[] = [];
@@ -100,10 +108,7 @@ describe('the app under its Content-Security-Policy, in Chromium', () => {
 	});
 
 	it('sign-in, cohort home, a board map (with a PNG export) and the live room run with no violation', async () => {
-		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-		await context.grantPermissions(['camera', 'microphone']);
-		const violations = await watchViolations(context);
-		const page = await context.newPage();
+		const { context, page, violations } = await watchedPage(browser);
 
 		// Sign-in: the page hydrates (the layout marks it) and its form signs in.
 		await signInThroughForm(page, s.url, 'amara.okafor@hearth.example', DEMO_PASSWORD);
@@ -189,10 +194,7 @@ describe('the live room with LiveKit configured, under the policy', () => {
 	});
 
 	it('connects to the LiveKit server the policy names, with no violation', async () => {
-		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-		await context.grantPermissions(['camera', 'microphone']);
-		const violations = await watchViolations(context);
-		const page = await context.newPage();
+		const { context, page, violations } = await watchedPage(browser);
 		await signInThroughForm(page, s.url, 'amara.okafor@hearth.example', DEMO_PASSWORD, paths.livePath);
 		await page.waitForURL(/\/live$/);
 		await expect.poll(() => page.getByTestId('connection').textContent(), POLL).toBe('Connected');
