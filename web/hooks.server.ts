@@ -1,5 +1,6 @@
 import { error, redirect, type Handle, type HandleServerError } from '@sveltejs/kit';
 import { hearthContext } from '../server/context.ts';
+import { FILE_CSP, isSafeMethod, pageConnectSources, withConnectSources } from '../server/http/security.ts';
 import { SESSION_COOKIE } from '../shared/session.ts';
 import { ERROR_MESSAGES } from '../shared/errors.ts';
 import type { Hearth } from '../server/app.ts';
@@ -18,6 +19,17 @@ export const handle: Handle = async ({ event, resolve }) => {
 	const hearth = hearthContext().getStore();
 	if (!hearth) throw new Error('Hearth services are missing: run the app through `npm start` or `npm run dev`.');
 	event.locals.hearth = hearth;
+
+	// [SEC3] SvelteKit refuses cross-origin *forms*; this refuses every other cross-origin request
+	// that could change something (JSON endpoints, bodiless POSTs). No Origin: not a browser.
+	const origin = event.request.headers.get('origin');
+	if (!isSafeMethod(event.request.method) && origin !== null && origin !== event.url.origin) {
+		const message = 'Cross-site requests are forbidden.';
+		return event.request.headers.get('accept')?.includes('application/json')
+			? Response.json({ ok: false, error: { code: 'forbidden', message } }, { status: 403 })
+			: new Response(message, { status: 403, headers: { 'content-type': 'text/plain' } });
+	}
+
 	try {
 		event.locals.user = await hearth.auth.userForSession(event.cookies.get(SESSION_COOKIE));
 		if (!setupDone.has(hearth)) {
@@ -44,9 +56,17 @@ export const handle: Handle = async ({ event, resolve }) => {
 	if (response.status === 500 && storageFailed.has(event.locals)) {
 		response = new Response(response.body, { status: 503, headers: new Headers(response.headers) });
 	}
-	response.headers.set('x-content-type-options', 'nosniff');
-	response.headers.set('referrer-policy', 'same-origin');
-	response.headers.set('x-frame-options', 'DENY');
+	// [SEC1] The non-CSP headers are set on every response by the HTTP server (server/http/server.ts).
+	// Pages have SvelteKit's policy (svelte.config.js); the sources only known at runtime are added here.
+	const policy = response.headers.get('content-security-policy');
+	if (policy) {
+		response.headers.set(
+			'content-security-policy',
+			withConnectSources(policy, pageConnectSources(event.url.origin, hearth.config.livekit?.url))
+		);
+	} else if (!response.headers.get('content-type')?.startsWith('text/html')) {
+		response.headers.set('content-security-policy', FILE_CSP);
+	}
 	return response;
 };
 
