@@ -230,6 +230,7 @@ export class BoardRoom {
 				}
 				case MessageType.Awareness: {
 					const update = decoding.readVarUint8Array(decoder);
+					checkAwarenessUpdate(update);
 					awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn);
 					break;
 				}
@@ -429,6 +430,21 @@ export class BoardRoom {
 		this.conns.clear();
 		this.awareness.destroy();
 		this.doc.destroy();
+	}
+}
+
+/**
+ * [BL1] Reads a whole awareness update without applying it. y-protocols applies entry by entry and
+ * announces only at the end, so a broken entry after good ones would leave those applied silently:
+ * a cursor changed or removed on the server that nobody was told about.
+ */
+function checkAwarenessUpdate(update: Uint8Array): void {
+	const decoder = decoding.createDecoder(update);
+	const entries = decoding.readVarUint(decoder);
+	for (let i = 0; i < entries; i++) {
+		decoding.readVarUint(decoder); // client id
+		decoding.readVarUint(decoder); // clock
+		JSON.parse(decoding.readVarString(decoder));
 	}
 }
 

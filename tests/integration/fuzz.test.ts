@@ -43,8 +43,16 @@ import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { makeWorld, PASSWORD, type World } from '../helpers/world.ts';
 import { openSocket, request, type ClientSocket } from '../helpers/sockets.ts';
 import { openRawSocketIo, type RawSocketIo } from '../helpers/raw-socketio.ts';
-import { BAD_VALUES, fuzzSeed, logTable, paths, pick, RawJson, seededRandom, toJson, withAt } from '../helpers/fuzz.ts';
+import { BAD_VALUES, fuzzSeed, logTable, paths, pick, randomBytes, RawJson, seededRandom, toJson, withAt } from '../helpers/fuzz.ts';
 import { dbRows } from '../helpers/rows.ts';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import { BOARD_LIMITS } from '../../shared/board.ts';
+import { CloseCode } from '../../shared/events.ts';
+import { MessageType } from '../../server/boards/board-room.ts';
+import type { Board } from '../../server/boards/boards.store.ts';
+import { connectBoard, synced, until, type Client as YClient } from '../helpers/yjs.ts';
 import { eventually } from '../helpers/yjs.ts';
 
 /** Each event's payload schema (null: the event takes no payload) and a valid payload to mutate. */
@@ -461,4 +469,255 @@ describe(`fuzz: socket.io events (seed ${SEED})`, () => {
 		expect(await dbRows(s.db)).toEqual(rowsBefore);
 		expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
 	}, 120_000);
+});
+
+const frame = (type: number, write: (e: encoding.Encoder) => void = () => {}) => {
+	const e = encoding.createEncoder();
+	encoding.writeVarUint(e, type);
+	write(e);
+	return encoding.toUint8Array(e);
+};
+const syncFrame = (sub: number, payload: Uint8Array) =>
+	frame(0, (e) => {
+		encoding.writeVarUint(e, sub);
+		encoding.writeVarUint8Array(e, payload);
+	});
+
+/** An awareness update written entry by entry, so an entry can be broken on purpose. */
+function awarenessEntries(entries: { clientId: number; clock: number; json: string }[]): Uint8Array {
+	const e = encoding.createEncoder();
+	encoding.writeVarUint(e, entries.length);
+	for (const x of entries) {
+		encoding.writeVarUint(e, x.clientId);
+		encoding.writeVarUint(e, x.clock);
+		encoding.writeVarString(e, x.json);
+	}
+	return encoding.toUint8Array(e);
+}
+
+interface BoardCase {
+	kind: string;
+	data: Uint8Array;
+	/** The close code [BL1] requires, or 'any' when closing (4400) and ignoring are both documented. */
+	expect: number | 'ignored' | 'any';
+}
+
+function generateBoardCases(rng: () => number, current: Y.Doc, victimClientId: number): { cases: BoardCase[]; skippedValid: number } {
+	const cases: BoardCase[] = [];
+	let skippedValid = 0;
+	// A real update on top of the board, to truncate and corrupt.
+	const other = new Y.Doc();
+	Y.applyUpdate(other, Y.encodeStateAsUpdate(current));
+	other.getText('t').insert(0, 'a real edit that fuzzing breaks ');
+	other.getMap('m').set('k', { nested: [1, 2, 3] });
+	const real = Y.encodeStateAsUpdate(other, Y.encodeStateVector(current));
+	/** Whether Yjs itself can apply the update to a copy of the board: then it is a valid edit, not garbage. */
+	const appliesCleanly = (update: Uint8Array) => {
+		const copy = new Y.Doc();
+		try {
+			Y.applyUpdate(copy, Y.encodeStateAsUpdate(current));
+			Y.decodeUpdate(update);
+			Y.applyUpdate(copy, update);
+			return true;
+		} catch {
+			return false;
+		} finally {
+			copy.destroy();
+		}
+	};
+	const update = (kind: string, payload: Uint8Array, sub = pick(rng, [1, 2])) => {
+		if (appliesCleanly(payload)) {
+			skippedValid++;
+			return;
+		}
+		cases.push({ kind, data: syncFrame(sub, payload), expect: CloseCode.BadFrame });
+	};
+	for (let i = 0; i < 150; i++) cases.push({ kind: 'random bytes', data: randomBytes(rng, 1 + Math.floor(rng() * 300)), expect: 'any' });
+	for (let n = 1; n <= 10; n++) cases.push({ kind: 'truncated varint', data: new Uint8Array(n).fill(0xff), expect: CloseCode.BadFrame });
+	for (const prefix of [[0], [0, 2], [0, 1], [1], [0, 0]])
+		cases.push({ kind: 'truncated varint', data: Uint8Array.from([...prefix, 0xff, 0xff, 0xff]), expect: CloseCode.BadFrame });
+	for (let i = 0; i < 20; i++) {
+		const type = 4 + Math.floor(rng() * 1000);
+		cases.push({
+			kind: 'unknown message type',
+			data: frame(type, (e) => encoding.writeUint8Array(e, randomBytes(rng, 8))),
+			expect: CloseCode.BadFrame
+		});
+	}
+	cases.push({ kind: 'unknown sync type', data: syncFrame(3 + Math.floor(rng() * 50), real), expect: CloseCode.BadFrame });
+	for (let i = 0; i < 80; i++) update('garbage update', randomBytes(rng, 1 + Math.floor(rng() * 200)));
+	for (let i = 0; i < 80; i++) update('truncated update', real.slice(0, 1 + Math.floor(rng() * (real.length - 1))));
+	for (let i = 0; i < 80; i++) {
+		const broken = real.slice();
+		for (let k = 0; k < 1 + Math.floor(rng() * 4); k++) broken[Math.floor(rng() * broken.length)] = Math.floor(rng() * 256);
+		update('corrupted update', broken);
+	}
+	// A length that runs past the end of the frame.
+	cases.push({
+		kind: 'length past the end',
+		data: Uint8Array.from([0, 2, ...encodeVarUint(real.length + 50), ...real]),
+		expect: CloseCode.BadFrame
+	});
+	for (let i = 0; i < 10; i++)
+		cases.push({ kind: 'garbage state vector', data: syncFrame(0, randomBytes(rng, 1 + Math.floor(rng() * 40))), expect: 'any' });
+	cases.push({
+		kind: 'oversized update',
+		data: syncFrame(2, new Uint8Array(BOARD_LIMITS.maxFrameBytes + 1)),
+		expect: CloseCode.MessageTooLarge
+	});
+	cases.push({
+		kind: 'oversized frame',
+		data: randomBytes(rng, BOARD_LIMITS.maxFrameBytes + 1 + Math.floor(rng() * 1000)),
+		expect: CloseCode.MessageTooLarge
+	});
+	for (let i = 0; i < 20; i++)
+		cases.push({
+			kind: 'awareness garbage',
+			data: frame(1, (e) => encoding.writeVarUint8Array(e, randomBytes(rng, 1 + Math.floor(rng() * 100)))),
+			expect: 'any'
+		});
+	// A good entry, then a broken one: nothing of it may stick (the good one included).
+	for (const clientId of [4_242_424, victimClientId]) {
+		const good = awarenessEntries([
+			{ clientId, clock: 1_000_000, json: '{"user":{"name":"ghost"}}' },
+			{ clientId: 7, clock: 1, json: '{not json' }
+		]);
+		cases.push({ kind: 'awareness half broken', data: frame(1, (e) => encoding.writeVarUint8Array(e, good)), expect: CloseCode.BadFrame });
+		const removal = awarenessEntries([
+			{ clientId, clock: 1_000_000, json: 'null' },
+			{ clientId: 7, clock: 1, json: '{"a":' }
+		]);
+		cases.push({
+			kind: 'awareness half broken',
+			data: frame(1, (e) => encoding.writeVarUint8Array(e, removal)),
+			expect: CloseCode.BadFrame
+		});
+	}
+	cases.push({ kind: 'auth message', data: frame(2, (e) => encoding.writeUint8Array(e, randomBytes(rng, 10))), expect: 'ignored' });
+	return { cases, skippedValid };
+}
+
+function encodeVarUint(n: number): number[] {
+	const e = encoding.createEncoder();
+	encoding.writeVarUint(e, n);
+	return [...encoding.toUint8Array(e)];
+}
+
+describe(`fuzz: board frames (seed ${SEED})`, () => {
+	let s: TestServer;
+	let w: World;
+	let board: Board;
+	const cookies: Record<string, string> = {};
+	const clients: YClient[] = [];
+	const wss: WebSocket[] = [];
+
+	beforeAll(async () => {
+		s = await startTestServer();
+		w = await makeWorld(s.hearth);
+		board = await s.hearth.boards.create(w.users.facilitator, w.cohortA, { title: 'Fuzzed map' });
+		for (const [who, user] of Object.entries(w.users))
+			cookies[who] = `${SESSION_COOKIE}=${(await s.hearth.auth.createSession(user.id)).token}`;
+	});
+	afterAll(async () => {
+		for (const c of clients.splice(0)) c.destroy();
+		for (const ws of wss.splice(0)) ws.terminate();
+		await s.stop();
+	});
+	const open = (who: keyof World['users']) => {
+		const c = connectBoard(s.url, board.id, { cookie: cookies[who] });
+		clients.push(c);
+		return c;
+	};
+	const text = (c: YClient) => c.doc.getText('t').toString();
+
+	/** Sends one frame on a fresh writer connection; resolves with its close code, or 'ignored' once a later probe is answered. */
+	function offend(data: Uint8Array): Promise<number | 'ignored'> {
+		const ws = new WebSocket(`${s.url.replace('http', 'ws')}/yjs/${board.id}`, { headers: { cookie: cookies.member! } });
+		wss.push(ws);
+		return new Promise((resolve, reject) => {
+			let opened = false;
+			ws.on('error', () => {}); // the close code tells what happened
+			ws.on('close', (code) => (opened ? resolve(code) : reject(new Error(`refused before opening: ${code}`))));
+			ws.on('open', () => {
+				opened = true;
+				ws.send(data);
+				// Frames are handled in order: an answer to this sync step 1 (a step 2) means the frame above was handled and the connection kept.
+				ws.send(syncFrame(0, Y.encodeStateVector(new Y.Doc())));
+			});
+			ws.on('message', (m: Buffer) => {
+				if (m[0] === MessageType.Sync && m[1] === 1) {
+					ws.close();
+					resolve('ignored');
+				}
+			});
+		});
+	}
+
+	it('[BL1] bad frames from a writer: each closed with a documented code or ignored; the document, its log and everyone else unaffected', async () => {
+		const rng = seededRandom(SEED + 2);
+		const a = open('facilitator');
+		const b = open('member');
+		await Promise.all([synced(a), synced(b)]);
+		a.doc.getText('t').insert(0, 'before ');
+		a.provider.awareness.setLocalStateField('user', { name: 'Fran' });
+		b.provider.awareness.setLocalStateField('user', { name: 'Mel' });
+		await until([b.doc], () => text(b) === 'before ', 15_000, 'b to sync');
+		await eventually(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Fran', 15_000, 'awareness');
+		const room = (await s.hearth.boardServer.loaded(board.id))!;
+		await room.settled();
+		const docBefore = Y.encodeStateAsUpdate(room.doc);
+		const rowsBefore = await dbRows(s.db, ['board_updates', 'board_snapshots', 'boards']);
+		const awarenessBefore = JSON.stringify([...room.awareness.getStates()].sort(([x], [y]) => x - y));
+
+		const { cases, skippedValid } = generateBoardCases(rng, room.doc, a.doc.clientID);
+		const counts = Object.create(null) as Record<string, Record<string, number>>;
+		const failures: string[] = [];
+		const PARALLEL = 8;
+		for (let i = 0; i < cases.length; i += PARALLEL) {
+			await Promise.all(
+				cases.slice(i, i + PARALLEL).map(async (c) => {
+					const outcome = await offend(c.data);
+					const row = (counts[c.kind] ??= Object.create(null) as Record<string, number>);
+					row[String(outcome)] = (row[String(outcome)] ?? 0) + 1;
+					const allowed = c.expect === 'any' ? [CloseCode.BadFrame, 'ignored'] : [c.expect];
+					if (!allowed.includes(outcome))
+						failures.push(`${c.kind} [${[...c.data.slice(0, 24)].join(',')}…]: ${outcome}, expected ${allowed.join(' or ')}`);
+				})
+			);
+		}
+		logTable(
+			`board frame fuzz, seed ${SEED}: ${cases.length} frames (${skippedValid} generated updates were valid Yjs and skipped)`,
+			counts
+		);
+		expect(failures).toEqual([]);
+		expect(cases.length).toBeGreaterThanOrEqual(400);
+
+		await room.settled();
+		expect(Y.encodeStateAsUpdate(room.doc)).toEqual(docBefore);
+		expect(await dbRows(s.db, ['board_updates', 'board_snapshots', 'boards'])).toEqual(rowsBefore);
+		// Other clients keep syncing: an edit from one reaches the other, through the server.
+		a.doc.getText('t').insert(7, 'after');
+		await until([b.doc], () => text(b) === 'before after', 15_000, 'a bystander edit to arrive');
+		await room.settled();
+		expect(a.provider.wsconnected && b.provider.wsconnected).toBe(true);
+		// Nothing else reached the document or its log: only that one edit.
+		expect(room.doc.getText('t').toString()).toBe('before after');
+		expect(Y.encodeStateVector(room.doc)).toEqual(Y.encodeStateVector(a.doc));
+		const rowsAfter = await dbRows(s.db, ['board_updates', 'board_snapshots', 'boards']);
+		expect(rowsAfter.board_updates!.length).toBe(rowsBefore.board_updates!.length + 1);
+		expect(rowsAfter.board_updates!.slice(0, rowsBefore.board_updates!.length)).toEqual(rowsBefore.board_updates);
+		// The stored log rebuilds the same document.
+		const fromLog = new Y.Doc();
+		for (const u of await s.hearth.boards.store.updatesAfter(board.id, 0)) Y.applyUpdate(fromLog, u.data);
+		expect(fromLog.getText('t').toString()).toBe('before after');
+		expect(fromLog.getMap('m').size).toBe(0);
+		// No awareness state was added, changed or removed by a refused frame.
+		expect(JSON.stringify([...room.awareness.getStates()].sort(([x], [y]) => x - y))).toBe(awarenessBefore);
+		const late = open('observer');
+		await synced(late);
+		expect(text(late)).toBe('before after');
+		await eventually(() => late.provider.awareness.getStates().size >= 2, 15_000, 'awareness for a newcomer');
+		expect([...late.provider.awareness.getStates().keys()].sort()).toEqual([a.doc.clientID, b.doc.clientID, late.doc.clientID].sort());
+		expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+	}, 300_000);
 });
