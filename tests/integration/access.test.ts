@@ -1,15 +1,23 @@
 /**
  * Role checks on every route: anonymous, a member of another cohort, observer, member and
- * facilitator, from one table. A route added without a row here is a route nobody checked.
+ * facilitator, from one table. A route added without a row here is a route nobody checked: the
+ * table is compared with the routes on disk (web/routes: pages, form actions, endpoints) [HTTP3].
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { ROOT, startTestServer, type TestServer } from '../helpers/server.ts';
 import { location, Visitor } from '../helpers/http.ts';
 import { makeWorld, PASSWORD, type World } from '../helpers/world.ts';
 
 type Who = 'anonymous' | 'other' | 'observer' | 'member' | 'facilitator';
-/** allow: 2xx/303 success; hidden: 404 (they learn nothing); deny: 403; login: sent to sign in; unauthenticated: 401 (JSON endpoints). */
-type Outcome = 'allow' | 'hidden' | 'deny' | 'login' | 'unauthenticated';
+/**
+ * allow: 2xx/303 success; hidden: 404 (they learn nothing); deny: 403; login: sent to sign in;
+ * unauthenticated: 401 (JSON endpoints); public: no role is asked for (the route checks a secret, a
+ * token or credentials of its own, tested where it lives), so anything but a refusal by role or a
+ * server error.
+ */
+type Outcome = 'allow' | 'hidden' | 'deny' | 'login' | 'unauthenticated' | 'public';
 
 /** Boards made before the matrix runs, one per row that changes a board, so no row depends on another. */
 interface AccessBoards {
@@ -31,6 +39,8 @@ interface Route {
 	expect: Record<Exclude<Who, 'anonymous'>, Outcome>;
 	/** What a visitor who is not signed in gets, when it is not a redirect to sign in. */
 	anonymous?: Outcome;
+	/** Sent from a visitor signed in for this row alone (the request ends its session). */
+	fresh?: boolean;
 }
 
 const view = { other: 'hidden', observer: 'allow', member: 'allow', facilitator: 'allow' } as const;
@@ -38,6 +48,14 @@ const manage = { other: 'hidden', observer: 'deny', member: 'deny', facilitator:
 const signedIn = { other: 'allow', observer: 'allow', member: 'allow', facilitator: 'allow' } as const;
 /** Members make boards too; observers only look. */
 const createBoard = { other: 'hidden', observer: 'deny', member: 'allow', facilitator: 'allow' } as const;
+const open = { other: 'public', observer: 'public', member: 'public', facilitator: 'public' } as const;
+
+const EMAILS = {
+	other: 'oda@example.org',
+	observer: 'olu@example.org',
+	member: 'mel@example.org',
+	facilitator: 'fran@example.org'
+} as const;
 
 const ROUTES: Route[] = [
 	{ name: 'cohort list', method: 'GET', path: () => '/', expect: signedIn },
@@ -236,6 +254,73 @@ const ROUTES: Route[] = [
 		form: () => ({ name: 'Cohort C', startsOn: '2027-01-01', endsOn: '2027-12-31', timeZone: 'UTC', description: '' }),
 		expect: { other: 'deny', observer: 'deny', member: 'deny', facilitator: 'allow' }
 	},
+	{ name: 'board map', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.view}/map`, expect: view },
+	{ name: 'board history', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.view}/history`, expect: view },
+	{ name: 'board export', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/boards/${w.boards.view}/export/json`, expect: view },
+	{ name: 'live convening page', method: 'GET', path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}/live`, expect: view },
+	{
+		name: 'attendance CSV',
+		method: 'GET',
+		path: (w) => `/cohorts/${w.cohortA}/convenings/${w.conveningA}/attendance.csv`,
+		expect: manage
+	},
+	// Open to anyone: each checks credentials, a secret or a token of its own.
+	{ name: 'sign-in page', method: 'GET', path: () => '/login', expect: open, anonymous: 'public' },
+	{
+		name: 'sign in (wrong password)',
+		method: 'POST',
+		path: () => '/login',
+		form: () => ({ email: 'nobody@example.org', password: 'wrong password' }),
+		expect: open,
+		anonymous: 'public'
+	},
+	{ name: 'sign-out page', method: 'GET', path: () => '/logout', expect: open, anonymous: 'public' },
+	// Signs out whoever posts it: each role posts from a session of its own.
+	{ name: 'sign out', method: 'POST', path: () => '/logout', form: () => ({}), expect: open, anonymous: 'public', fresh: true },
+	{ name: 'setup page (done)', method: 'GET', path: () => '/setup', expect: open, anonymous: 'public' },
+	{
+		name: 'set up again',
+		method: 'POST',
+		path: () => '/setup',
+		form: () => ({ name: 'X', email: 'x@example.org', password: PASSWORD }),
+		expect: open,
+		anonymous: 'public'
+	},
+	{ name: 'invite page (unknown token)', method: 'GET', path: () => `/invite/${'x'.repeat(43)}`, expect: open, anonymous: 'public' },
+	{
+		name: 'accept invite (unknown token)',
+		method: 'POST',
+		path: () => `/invite/${'x'.repeat(43)}?/register`,
+		form: () => ({ name: 'X', email: 'x2@example.org', password: PASSWORD, timeZone: 'UTC' }),
+		expect: open,
+		anonymous: 'public'
+	},
+	{
+		name: 'join by invite (unknown token)',
+		method: 'POST',
+		path: () => `/invite/${'x'.repeat(43)}?/join`,
+		form: () => ({}),
+		expect: open,
+		anonymous: 'login'
+	},
+	{ name: 'calendar feed', method: 'GET', path: (w) => `/feeds/${w.feed}.ics`, expect: open, anonymous: 'public' },
+	{
+		name: 'LiveKit webhook (unsigned)',
+		method: 'POST',
+		path: () => '/api/livekit/webhook',
+		form: () => ({}),
+		expect: open,
+		anonymous: 'public'
+	},
+	{ name: 'language page', method: 'GET', path: () => '/language', expect: open, anonymous: 'public' },
+	{
+		name: 'choose language',
+		method: 'POST',
+		path: () => '/language',
+		form: () => ({ language: 'en', next: '/' }),
+		expect: open,
+		anonymous: 'public'
+	},
 	// Last: it removes the observer from the cohort.
 	{
 		name: 'remove member',
@@ -267,13 +352,7 @@ describe('access on every route, by role', () => {
 		await s.hearth.boards.setArchived(world.users.facilitator, boards.unarchive, true);
 		w = { ...world, inviteId: invite.id, feed, boards };
 		visitors.anonymous = new Visitor(s.url);
-		const emails = {
-			other: 'oda@example.org',
-			observer: 'olu@example.org',
-			member: 'mel@example.org',
-			facilitator: 'fran@example.org'
-		} as const;
-		for (const [who, email] of Object.entries(emails) as [Exclude<Who, 'anonymous'>, string][]) {
+		for (const [who, email] of Object.entries(EMAILS) as [Exclude<Who, 'anonymous'>, string][]) {
 			visitors[who] = new Visitor(s.url);
 			expect((await visitors[who].signIn(email, PASSWORD)).status).toBe(303);
 		}
@@ -289,7 +368,11 @@ describe('access on every route, by role', () => {
 	);
 
 	it.each(cases)('$route.method $route.name as $who: $outcome', async ({ route, who, outcome }) => {
-		const v = visitors[who];
+		let v = visitors[who];
+		if (route.fresh) {
+			v = new Visitor(s.url);
+			if (who !== 'anonymous') expect((await v.signIn(EMAILS[who], PASSWORD)).status).toBe(303);
+		}
 		const path = route.path(w);
 		const res = route.method === 'GET' ? await v.get(path) : await v.post(path, route.form?.(w) ?? {});
 		const body = await res.text();
@@ -304,10 +387,21 @@ describe('access on every route, by role', () => {
 			expect(res.status).toBe(403);
 		} else if (outcome === 'unauthenticated') {
 			expect(res.status).toBe(401);
+		} else if (outcome === 'public') {
+			expect(res.status).toBeLessThan(500);
+			expect([401, 403]).not.toContain(res.status);
+			// Not sent to sign in first (signing out does end at the sign-in page).
+			if (res.status === 303) expect(location(res)).not.toMatch(/^\/login\?next=/);
 		} else {
 			expect([200, 303]).toContain(res.status);
 			if (res.status === 303) expect(location(res)).not.toMatch(/^\/login/);
 		}
+	});
+
+	it('[HTTP3] every route on disk (page, form action, endpoint) has a row in the table', () => {
+		const paths = ROUTES.map((r) => ({ method: r.method, path: r.path(w) }));
+		const missing = routesOnDisk().filter((d) => !paths.some((p) => p.method === d.method && d.matches.test(p.path)));
+		expect(missing.map((d) => `${d.method} ${d.name}`)).toEqual([]);
 	});
 
 	it('refused changes changed nothing', async () => {
@@ -340,3 +434,37 @@ describe('access on every route, by role', () => {
 		expect(await (await visitors.observer.get(`/cohorts/${w.cohortA}`)).text()).not.toContain(token);
 	});
 });
+
+/** The app's routes as files declare them: a page (GET), each form action (POST), each endpoint method. */
+function routesOnDisk(): { method: 'GET' | 'POST'; name: string; matches: RegExp }[] {
+	const base = path.join(ROOT, 'web/routes');
+	const out: { method: 'GET' | 'POST'; name: string; matches: RegExp }[] = [];
+	const walk = (dir: string) => {
+		const files = fs.readdirSync(dir, { withFileTypes: true });
+		const rel = path
+			.relative(base, dir)
+			.split(path.sep)
+			.filter((seg) => seg && !/^\(.*\)$/.test(seg));
+		const route = `/${rel.join('/')}`;
+		const pattern = rel.map((seg) => seg.replace(/[.]/g, '\\.').replace(/\[[^\]]+\]/g, '[^/]+')).join('/');
+		const names = new Set(files.map((f) => f.name));
+		if (names.has('+page.svelte') || names.has('+page.server.ts'))
+			out.push({ method: 'GET', name: route, matches: new RegExp(`^/${pattern}(\\?(?!/).*)?$`) });
+		if (names.has('+page.server.ts')) {
+			const source = fs.readFileSync(path.join(dir, '+page.server.ts'), 'utf8');
+			const actions = /export const actions[^{]*\{([\s\S]*)\};?\s*$/.exec(source)?.[1] ?? '';
+			for (const [, action] of actions.matchAll(/^\t(\w+):/gm)) {
+				const query = action === 'default' ? '' : `\\?/${action}`;
+				out.push({ method: 'POST', name: `${route} ${action}`, matches: new RegExp(`^/${pattern}${query}$`) });
+			}
+		}
+		if (names.has('+server.ts')) {
+			const source = fs.readFileSync(path.join(dir, '+server.ts'), 'utf8');
+			for (const [, method] of source.matchAll(/export (?:const|async function) (GET|POST)\b/g))
+				out.push({ method: method as 'GET' | 'POST', name: route, matches: new RegExp(`^/${pattern}$`) });
+		}
+		for (const f of files) if (f.isDirectory()) walk(path.join(dir, f.name));
+	};
+	walk(base);
+	return out;
+}
