@@ -679,7 +679,7 @@ describe(`fuzz: board frames (seed ${SEED})`, () => {
 					const outcome = await offend(c.data);
 					const row = (counts[c.kind] ??= Object.create(null) as Record<string, number>);
 					row[String(outcome)] = (row[String(outcome)] ?? 0) + 1;
-					const allowed = c.expect === 'any' ? [CloseCode.BadFrame, 'ignored'] : [c.expect];
+					const allowed: (number | 'ignored')[] = c.expect === 'any' ? [CloseCode.BadFrame, 'ignored'] : [c.expect];
 					if (!allowed.includes(outcome))
 						failures.push(`${c.kind} [${[...c.data.slice(0, 24)].join(',')}…]: ${outcome}, expected ${allowed.join(' or ')}`);
 				})
