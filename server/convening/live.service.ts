@@ -764,6 +764,8 @@ export function liveService(deps: {
 		async choose(socketId: string, groupId: string): Promise<void> {
 			const { live, person } = await current(socketId);
 			requireParticipant(person);
+			// Facilitators stay in the main room (they visit groups instead); only members choose.
+			if (person.role !== 'member') throw new AppError(ErrorCode.Forbidden, 'Facilitators visit groups rather than join one.');
 			const r = activeRound(live);
 			if ((r.grouping as { kind?: string }).kind !== 'self-select')
 				throw new AppError(ErrorCode.Forbidden, 'In this round the facilitator places people.');

@@ -93,9 +93,8 @@ const EVENTS = {
 	'round:choose': {
 		setup: 'self-select',
 		payload: (c) => ({ groupId: c.g1 }),
-		expect: { other: 'not_open', observer: 'read_only', member: 'ok', groupMember: 'ok', facilitator: 'forbidden' },
-		// PROTOCOL.md: "members, in self-select rounds"; facilitators stay in the main room. live.service.ts choose() checks only requireParticipant.
-		gap: { facilitator: 'ok' }
+		// PROTOCOL.md: "members, in self-select rounds"; facilitators stay in the main room (they visit).
+		expect: { other: 'not_open', observer: 'read_only', member: 'ok', groupMember: 'ok', facilitator: 'forbidden' }
 	},
 	'circle:start': {
 		setup: 'circle-not-started',
