@@ -58,6 +58,8 @@ export class ConveningMirror {
 			this.#early.push({ kind: 'state', state });
 			return 'ignored';
 		}
+		// Another convening's (a socket that moved on, with announcements still on the way): not ours.
+		if (state.conveningId !== have.conveningId) return 'ignored';
 		if (have.epoch === state.epoch && state.version <= have.version) return 'ignored';
 		this.#state = state;
 		return 'applied';
@@ -69,6 +71,7 @@ export class ConveningMirror {
 			this.#early.push({ kind: 'presence', change });
 			return 'ignored';
 		}
+		if (change.conveningId !== have.conveningId) return 'ignored';
 		if (have.epoch === change.epoch && change.version <= have.version) return 'ignored';
 		if (have.epoch !== change.epoch || change.version !== have.version + 1) return 'resync';
 		this.#state = { ...have, version: change.version, roster: withRosterEntry(have.roster, change.entry) };

@@ -79,4 +79,12 @@ describe('[CV5] convening mirror', () => {
 		m.base(state(9, ['Ada', 'Bea', 'Cy']));
 		expect(names(m)).toEqual(['Ada', 'Bea', 'Cy']); // the held change (3) is older than the answer
 	});
+
+	it("ignores another convening's announcements (a socket that moved on)", () => {
+		const m = new ConveningMirror();
+		m.base(state(2, ['Ada']));
+		expect(m.presence({ ...presence(1, entry('Zed'), 'other-epoch'), conveningId: 'elsewhere' })).toBe('ignored');
+		expect(m.fullState({ ...state(9, ['Zed'], 'other-epoch'), conveningId: 'elsewhere' })).toBe('ignored');
+		expect(names(m)).toEqual(['Ada']);
+	});
 });
