@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The second language on every main page: a Spanish-speaking facilitator (language saved in their
  * profile) and Spanish-speaking visitors (browser language) see no raw message key, no English
