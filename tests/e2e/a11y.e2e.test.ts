@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
+import { DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { seedDemoPages } from '../helpers/demo-pages.ts';
 
 describe('accessibility of the main pages', () => {
 	let s: TestServer;
@@ -17,17 +18,10 @@ describe('accessibility of the main pages', () => {
 
 	beforeAll(async () => {
 		s = await startTestServer({ clock: systemClock });
-		const seeded = await seedDemo(s.db, s.clock);
-		const fac = await s.db.kysely.selectFrom('users').select('id').where('email', '=', seeded.facilitatorEmail).executeTakeFirstOrThrow();
-		const user = (await s.hearth.auth.userForSession((await s.hearth.auth.createSession(fac.id)).token))!;
-		const board = await s.hearth.boards.create(user, seeded.cohortId, { title: 'Fixes that fail', template: 'archetype-fixes-that-fail' });
-		const convening = await s.db.kysely
-			.selectFrom('convenings')
-			.select('id')
-			.where('cohort_id', '=', seeded.cohortId)
-			.where('starts_at', '=', '2026-12-14T14:00:00.000Z')
-			.executeTakeFirstOrThrow();
-		const c = `/cohorts/${seeded.cohortId}`;
+		const demo = await seedDemoPages(s);
+		const board = { id: demo.boardId };
+		const convening = { id: demo.conveningId };
+		const c = `/cohorts/${demo.cohortId}`;
 		pages.push(
 			['cohort-home', c],
 			['people', `${c}/people`],

@@ -91,7 +91,9 @@ describe('check-in circle in the browser', () => {
 		for (const m of members) await expect.poll(() => m.getByText('Everyone has spoken.').count(), POLL).toBeGreaterThan(0);
 		await expect.poll(() => fac.getByTestId('circle-progress').textContent(), POLL).toContain('spoken 3 of 3');
 
+		// Closing now asks first (a dialog), then everyone returns.
 		await fac.getByRole('button', { name: 'Close now' }).click();
+		await fac.getByRole('alertdialog').getByRole('button', { name: 'Close now' }).click();
 		for (const m of members) await expect.poll(() => m.getByTestId('roster').locator('li').count(), POLL).toBe(4);
 		await members[2]!.screenshot({ path: artifactPath('circle-back-in-main-room.png'), fullPage: true });
 		for (const p of [fac, ...members]) await p.context().close();

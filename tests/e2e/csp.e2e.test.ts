@@ -124,8 +124,8 @@ describe('the app under its Content-Security-Policy, in Chromium', () => {
 		await expect.poll(() => page.getByTestId('board-status').textContent(), POLL).toBe('Saved and live');
 		await expect.poll(() => page.getByTestId('loop-label').allTextContents(), POLL).toContain('R1');
 		// PNG export: the map's SVG drawn from a blob: image onto a canvas, handed over as a download.
-		await page.locator('summary', { hasText: 'Export' }).click();
-		const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Picture (PNG)' }).click()]);
+		await page.getByRole('button', { name: 'Export' }).click();
+		const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('menuitem', { name: 'Picture (PNG)' }).click()]);
 		expect(download.suggestedFilename()).toMatch(/\.png$/);
 
 		// The live room: socket.io connects and the facilitator joins.

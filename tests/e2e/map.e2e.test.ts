@@ -98,8 +98,8 @@ describe('systems map editor in the browser', () => {
 			}) as typeof URL.createObjectURL;
 		});
 		for (const format of ['svg', 'json', 'dot'] as const) {
-			await arjun.locator('summary', { hasText: 'Export' }).click();
-			await arjun.locator(`button[data-format="${format}"]`).click();
+			await arjun.getByRole('button', { name: 'Export' }).click();
+			await arjun.getByRole('menuitem').and(arjun.locator(`[data-format="${format}"]`)).click();
 			const fromPage = await arjun.evaluate(() => (globalThis as unknown as { hearthBlobs: Blob[] }).hearthBlobs.at(-1)!.text());
 			const fromHttp = await (await arjun.request.get(`${s.url}${mapPath.replace(/\/map$/, '')}/export/${format}`)).text();
 			expect(fromPage, format).toBe(fromHttp);
