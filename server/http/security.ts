@@ -16,14 +16,16 @@ import type { Config } from '../config.ts';
 
 /**
  * Headers for every response, page or not.
- * - no-referrer: invitation links (/invite/<token>) and calendar feeds (/feeds/<secret>.ics) carry
- *   their secret in the path; a Referer would hand it to whatever a page loads or links to, including
- *   this server's own access logs. Hearth reads no Referer, so nothing is lost.
+ * - same-origin: invitation links (/invite/<token>) and calendar feeds (/feeds/<secret>.ics) carry
+ *   their secret in the path; no other site gets a Referer, so the secret never leaves Hearth.
+ *   Not no-referrer: under no-referrer browsers send `Origin: null` on a plain (non-fetch) form
+ *   POST, and the origin checks (SvelteKit's and ours) then refuse every form that is not
+ *   enhanced, such as "Sign out", or any form when JavaScript is off.
  * - camera, microphone and screen capture for this origin only (the live room); the rest off.
  */
 export const BASE_HEADERS: Readonly<Record<string, string>> = {
 	'x-content-type-options': 'nosniff',
-	'referrer-policy': 'no-referrer',
+	'referrer-policy': 'same-origin',
 	'permissions-policy': 'camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=()',
 	'x-frame-options': 'DENY',
 	'cross-origin-opener-policy': 'same-origin',

@@ -204,7 +204,7 @@ describe('headers, cookies and cross-origin requests', () => {
 			expect(inline.length, name).toBeGreaterThan(0);
 			for (const attrs of inline) expect(attrs, name).toContain(`nonce="${nonce}"`);
 			for (const [header, value] of Object.entries(BASE_HEADERS)) expect(res.headers.get(header), `${name}: ${header}`).toBe(value);
-			expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+			expect(res.headers.get('referrer-policy')).toBe('same-origin');
 			expect(res.headers.get('permissions-policy')).toMatch(/camera=\(self\).*microphone=\(self\)/);
 		}
 		// A new nonce for every response.
