@@ -23,6 +23,12 @@ export interface Db {
 	 */
 	ping(timeoutMs?: number): Promise<void>;
 	close(): Promise<void>;
+	/**
+	 * SQLite only: the better-sqlite3 handle under Kysely's one connection, for a hot path that keeps
+	 * its statements prepared. Use it only inside `kysely.connection().execute(...)`, which holds the
+	 * connection, so nothing runs inside a transaction of someone else's.
+	 */
+	sqlite?: SQLite.Database;
 }
 
 /** How long /healthz waits for the database before calling it unhealthy. */
@@ -83,6 +89,7 @@ export async function openDb(opts: { databaseUrl?: string | undefined; dataDir: 
 			kysely,
 			engine: 'sqlite',
 			location: file,
+			sqlite,
 			ping: (timeoutMs = PING_TIMEOUT_MS) =>
 				withTimeout(
 					// Kysely's one connection, held so that no transaction of the app interleaves.

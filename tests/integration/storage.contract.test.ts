@@ -42,7 +42,8 @@ const MIGRATIONS = [
 	{ name: '0003_live' },
 	{ name: '0004_rounds' },
 	{ name: '0005_circle_keepers' },
-	{ name: '0006_media' }
+	{ name: '0006_media' },
+	{ name: '0007_user_language' }
 ];
 
 describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine) => {
@@ -75,6 +76,7 @@ describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine
 			email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.org`,
 			name,
 			timeZone: 'Europe/Berlin',
+			language: null,
 			createdAt: '2026-05-01T09:00:00.000Z',
 			...overrides
 		};
@@ -188,10 +190,19 @@ describe.each(['sqlite', 'postgres'] as const)('storage contract on %s', (engine
 				email: 'ada.lovelace@example.org',
 				name: 'Ada Lovelace',
 				timeZone: 'Europe/Berlin',
+				language: null,
 				createdAt: '2026-05-01T09:00:00.000Z'
 			});
 			expect(await users.byId(bob.id)).toEqual(bob);
 			expect((await users.byId(bob.id))!.timeZone).toBeNull();
+		});
+
+		it('keeps the language a user chose, and forgets it when unset', async () => {
+			const ada = await addUser('Ada');
+			await users.setLanguage(ada.id, 'es');
+			expect((await users.byId(ada.id))!.language).toBe('es');
+			await users.setLanguage(ada.id, null);
+			expect((await users.byId(ada.id))!.language).toBeNull();
 		});
 
 		it('finds a user by email with the password hash', async () => {
