@@ -8,7 +8,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 import { seedDemoPages } from '../helpers/demo-pages.ts';
 
 describe('accessibility of the main pages', () => {
@@ -43,6 +43,7 @@ describe('accessibility of the main pages', () => {
 
 	async function signedIn(colorScheme: 'light' | 'dark'): Promise<BrowserContext> {
 		const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+		await skipDeviceCheck(context);
 		const page = await context.newPage();
 		await signInThroughForm(page, s.url, 'amara.okafor@hearth.example', DEMO_PASSWORD);
 		await page.waitForURL(/\/cohorts\//);

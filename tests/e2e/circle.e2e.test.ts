@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 
 const POLL = { timeout: 20_000 };
 const MEMBERS = [
@@ -41,6 +41,7 @@ describe('check-in circle in the browser', () => {
 
 	async function enter(email: string, timezoneId: string): Promise<Page> {
 		const context = await browser.newContext({ timezoneId, viewport: { width: 1280, height: 900 } });
+		await skipDeviceCheck(context);
 		const page = await context.newPage();
 		await signInThroughForm(page, s.url, email, DEMO_PASSWORD, livePath);
 		await page.waitForURL(/\/live$/);

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 
 const POLL = { timeout: 30_000, interval: 250 };
 
@@ -52,6 +52,7 @@ async function watchViolations(context: BrowserContext): Promise<string[]> {
 /** A page in a fresh context with a camera and microphone allowed, its violations watched. */
 async function watchedPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; violations: string[] }> {
 	const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+	await skipDeviceCheck(context);
 	await context.grantPermissions(['camera', 'microphone']);
 	const violations = await watchViolations(context);
 	return { context, page: await context.newPage(), violations };

@@ -13,7 +13,7 @@ import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { formatDateTime } from '../../shared/time.ts';
 import { ROOT, startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 
 const catalogue = (locale: string): Record<string, string> => {
 	const { $schema: _schema, ...messages } = JSON.parse(readFileSync(path.join(ROOT, `web/lib/i18n/messages/${locale}.json`), 'utf8'));
@@ -139,6 +139,7 @@ describe('the UI in Spanish', () => {
 
 		// The browser says English: the saved preference wins over it.
 		const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+		await skipDeviceCheck(context);
 		const login = await context.newPage();
 		await signInThroughForm(login, s.url, seeded.facilitatorEmail, DEMO_PASSWORD);
 		await login.waitForURL(/\/cohorts\//);

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { seedDemo, DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 
 const POLL = { timeout: 15_000 };
 
@@ -37,6 +37,7 @@ describe('live convening in the browser', () => {
 
 	async function signedIn(email: string, timezoneId: string): Promise<Page> {
 		const context = await browser.newContext({ timezoneId, viewport: { width: 1280, height: 900 } });
+		await skipDeviceCheck(context);
 		const page = await context.newPage();
 		await signInThroughForm(page, s.url, email, DEMO_PASSWORD, `/cohorts/${cohortId}/convenings/${conveningId}/live`);
 		await page.waitForURL(/\/live$/);

@@ -17,7 +17,7 @@ import { SESSION_COOKIE } from '../../shared/session.ts';
 import type { JoinResult, RoundView } from '../../shared/live.ts';
 import { livekitRoomName } from '../../shared/livekit.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 import { openSocket, request, type ClientSocket } from '../helpers/sockets.ts';
 
 const POLL = { timeout: 30_000, interval: 250 };
@@ -101,6 +101,7 @@ describe('LiveKit mode in the browser, without a LiveKit server (stand-in record
 
 	async function enter(email: string): Promise<Page> {
 		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+		await skipDeviceCheck(context);
 		await context.grantPermissions(['camera', 'microphone']);
 		const page = await context.newPage();
 		await signInThroughForm(page, s.url, email, DEMO_PASSWORD, livePath);

@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../server/seed/demo.ts';
 import { systemClock } from '../../server/clock.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 import { seedDemoPages } from '../helpers/demo-pages.ts';
 
 const POLL = { timeout: 20_000 };
@@ -42,6 +42,7 @@ describe('screenshots of the main pages', () => {
 
 	async function signedIn(email: string, scheme: Scheme, next?: string): Promise<{ context: BrowserContext; page: Page }> {
 		const context = await browser.newContext({ colorScheme: scheme, viewport: DESKTOP, timezoneId: 'Europe/Madrid' });
+		await skipDeviceCheck(context);
 		const page = await context.newPage();
 		await signInThroughForm(page, s.url, email, DEMO_PASSWORD, next);
 		await page.waitForURL(next ? (u) => u.pathname === next : /\/cohorts\//);

@@ -10,7 +10,7 @@ import { systemClock } from '../../server/clock.ts';
 import { SESSION_COOKIE } from '../../shared/session.ts';
 import type { JoinResult } from '../../shared/live.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { artifactPath, launchBrowser, signInThroughForm } from '../helpers/browser.ts';
+import { artifactPath, launchBrowser, signInThroughForm, skipDeviceCheck } from '../helpers/browser.ts';
 import { openSocket, request, type ClientSocket } from '../helpers/sockets.ts';
 
 const POLL = { timeout: 45_000, interval: 500 };
@@ -51,6 +51,7 @@ describe('peer-to-peer video in the browser', () => {
 
 	async function enter(email: string): Promise<Page> {
 		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+		await skipDeviceCheck(context);
 		await context.grantPermissions(['camera', 'microphone']);
 		const page = await context.newPage();
 		await signInThroughForm(page, s.url, email, DEMO_PASSWORD, livePath);

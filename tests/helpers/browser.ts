@@ -1,7 +1,7 @@
 /** Debian's Chromium driven by playwright-core (no browser download), with the flags this machine needs. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './server.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -42,4 +42,20 @@ export async function signInThroughForm(page: Page, baseUrl: string, email: stri
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill(password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * This browser has been through the live room's device check before (a returning person), and
+ * chose camera and microphone off: the room opens without the check, and asks for nothing until
+ * "Turn on camera and microphone". Tests about something else than the newcomer's path start here.
+ */
+export async function skipDeviceCheck(context: BrowserContext): Promise<void> {
+	const choice = { camera: false, microphone: false, videoDeviceId: null, audioDeviceId: null };
+	await context.addInitScript((c) => {
+		try {
+			localStorage.setItem('hearth:devices', JSON.stringify(c));
+		} catch {
+			// about:blank and other opaque origins have no storage; Hearth's pages do.
+		}
+	}, choice);
 }

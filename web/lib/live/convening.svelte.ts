@@ -6,7 +6,9 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { P2PMedia } from '$lib/media/p2p.svelte';
-import type { MediaSession } from '$lib/media/session';
+import type { MediaChoice, MediaSession } from '$lib/media/session';
+import { m } from '$lib/i18n';
+import { Announcer, circleEvents, circleIn } from './announcer.svelte';
 import { ConveningMirror, type MirrorOutcome } from '$shared/convening-mirror.ts';
 import type { Result } from '$shared/errors.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '$shared/events.ts';
@@ -52,11 +54,17 @@ export class LiveConvening {
 	media = $state.raw<MediaSession | null>(null);
 	mediaMax = $state(6);
 	mediaScreenShare = $state<'facilitators' | 'everyone'>('facilitators');
+	/** What the device check chose: the media session starts with it once the room is joined. */
+	mediaChoice: MediaChoice | null = null;
+	/** Captions of chat and circle events for the page's one polite live region. */
+	readonly announcer = new Announcer();
 
 	#socket: Socket<ServerToClientEvents, ClientToServerEvents> | undefined;
 	#reactionKey = 0;
 	#mirror = new ConveningMirror();
 	#loadingMedia = false;
+	/** A move into a group whose name the state has not brought yet: said once it has. */
+	#movedTo: string | null = null;
 
 	constructor(readonly conveningId: string) {}
 
@@ -100,19 +108,24 @@ export class LiveConvening {
 		});
 		socket.on('convening:state', (s) => this.#mirrored(this.#mirror.fullState(s)));
 		socket.on('convening:presence', (change) => this.#mirrored(this.#mirror.presence(change)));
-		socket.on('chat:message', (m) => {
-			if (!this.chat.some((c) => c.id === m.id)) this.chat.push(m);
+		socket.on('chat:message', (msg) => {
+			if (this.chat.some((c) => c.id === msg.id)) return;
+			this.chat.push(msg);
+			if (msg.userId !== this.me?.userId) this.announcer.say(m.announce_chat({ name: msg.name, body: msg.body }));
 		});
 		socket.on('room:changed', (change) => {
 			this.room = change.room;
 			this.chat = change.chat;
+			this.#movedTo = change.room === 'main' ? null : change.room;
+			this.#sayMove();
 			// LiveKit: every room is its own LiveKit room, so video reconnects there with a fresh token.
 			this.media?.setRoom(change.room);
 		});
-		socket.on('round:message', (m) => {
-			this.broadcasts.push(m);
+		socket.on('round:message', (msg) => {
+			this.broadcasts.push(msg);
+			this.announcer.say(m.announce_broadcast({ name: msg.from, body: msg.body }));
 		});
-		socket.on('round:warning', () => (this.windingDown = true));
+		socket.on('round:warning', () => this.#windDown());
 		socket.on('media:signal', (signal) => {
 			if (this.media instanceof P2PMedia) void this.media.receive(signal.from, signal.data);
 		});
@@ -144,6 +157,7 @@ export class LiveConvening {
 		this.mediaScreenShare = r.data.media.screenShare;
 		if (!this.media && r.data.media.mode === 'p2p') {
 			this.media = new P2PMedia(r.data.me.userId, r.data.media, (to, data) => this.#request('media:signal', { to, data }));
+			this.#startMedia(this.media);
 		} else if (!this.media && r.data.media.mode === 'livekit') {
 			void this.#loadLiveKit(r.data.me.userId);
 		}
@@ -172,6 +186,7 @@ export class LiveConvening {
 			const media = new LiveKitMedia(userId, (room) => this.#request<MediaToken>('media:token', { room }));
 			this.media = media;
 			media.setRoom(this.room);
+			this.#startMedia(media);
 		} catch {
 			this.notice = 'Video could not be loaded. Reload the page to try again.';
 		} finally {
@@ -179,16 +194,60 @@ export class LiveConvening {
 		}
 	}
 
+	/**
+	 * Camera and microphone as chosen in the device check, as soon as there is a session. Nothing
+	 * is asked when both were chosen off (the stage offers to turn them on), nor for observers.
+	 */
+	#startMedia(media: MediaSession): void {
+		const choice = this.mediaChoice;
+		if (choice && (choice.camera || choice.microphone) && this.me?.canSpeak) void media.start(choice);
+	}
+
+	/** The device check again, from the room: its choice applied to the running session. */
+	async applyMediaChoice(choice: MediaChoice): Promise<void> {
+		this.mediaChoice = choice;
+		const media = this.media;
+		if (!media) return;
+		if (media.permission !== 'granted') return this.#startMedia(media);
+		if (choice.audioDeviceId) await media.useDevice('audioinput', choice.audioDeviceId);
+		if (choice.videoDeviceId && choice.camera) await media.useDevice('videoinput', choice.videoDeviceId);
+		if (media.micOn !== choice.microphone) media.toggleMic();
+		if (media.camOn !== choice.camera) media.toggleCam();
+	}
+
+	#windDown(): void {
+		if (!this.windingDown) this.announcer.say(m.group_wind_down());
+		this.windingDown = true;
+	}
+
+	#sayMove(): void {
+		const group = this.#movedTo && this.state?.round?.groups.find((g) => g.id === this.#movedTo);
+		if (!group) return;
+		this.#movedTo = null;
+		this.announcer.say(m.announce_moved({ group: group.name }));
+	}
+
 	#setState(s: ConveningState): void {
 		// A presence change keeps the state's old serverNow: the offset is measured on whole states only.
 		if (s.serverNow !== this.state?.serverNow) this.clockOffset = s.serverNow - Date.now();
+		const before = this.state;
 		if (!s.round) {
 			this.windingDown = false;
 			this.broadcasts = [];
 		} else if (s.round.status === 'closing') {
-			this.windingDown = true;
+			this.#windDown();
 		}
 		this.state = s;
+		if (!before) return; // the first state after joining: nothing has happened yet
+		if (before.round && !s.round) this.announcer.say(m.announce_back());
+		this.#sayMove();
+		const me = this.me?.userId ?? '';
+		for (const e of circleEvents(circleIn(before, this.room), circleIn(s, this.room), me)) {
+			if (e.kind === 'your-turn') this.announcer.say(m.announce_your_turn());
+			else if (e.kind === 'holds') this.announcer.say(m.announce_holds({ name: this.nameOf(e.userId) }));
+			else if (e.kind === 'passed') this.announcer.say(m.announce_passed({ name: this.nameOf(e.userId) }));
+			else this.announcer.say(m.group_everyone());
+		}
 	}
 
 	async #request<T = null>(event: keyof ClientToServerEvents, payload: unknown): Promise<Result<T>> {

@@ -34,7 +34,16 @@ import {
 } from 'livekit-client';
 import { loudestOther, mayPublish, peerTracks, qualityOf, sameTracks } from './participants.ts';
 import { RoomSwitcher, type Connection } from './room-switch.ts';
-import type { ConnectionQuality, MediaSession, MediaStatus, Permission, RemotePeer, TokenRequest } from './session.ts';
+import {
+	chosenDevice,
+	type ConnectionQuality,
+	type MediaChoice,
+	type MediaSession,
+	type MediaStatus,
+	type Permission,
+	type RemotePeer,
+	type TokenRequest
+} from './session.ts';
 
 const CAMERA = { resolution: { width: 640, height: 360 } };
 
@@ -71,6 +80,8 @@ export class LiveKitMedia implements MediaSession {
 	#cam: LocalVideoTrack | null = null;
 	#screen: LocalVideoTrack | null = null;
 	#makingCamera = false;
+	/** The devices chosen in the device check, also used when the camera is made later. */
+	#chosen: MediaChoice | undefined;
 	#stopped = false;
 	/** Publishing is done one call after another, so a track is never published twice into a room. */
 	#publishing: Promise<void> = Promise.resolve();
@@ -215,12 +226,21 @@ export class LiveKitMedia implements MediaSession {
 	}
 
 	/** Asks for camera and microphone; a refusal leaves us able to watch and listen. */
-	async start(): Promise<void> {
+	async start(choice?: MediaChoice): Promise<void> {
 		if (this.permission === 'asking' || this.permission === 'granted') return;
+		if (choice) {
+			this.micOn = choice.microphone;
+			this.camOn = choice.camera;
+			this.#chosen = choice;
+		}
 		this.permission = 'asking';
 		let tracks: LocalTrack[];
 		try {
-			tracks = await createLocalTracks({ audio: true, video: this.audioOnly ? false : CAMERA });
+			// A camera chosen off is not opened until it is turned on (#applyCam makes it then).
+			tracks = await createLocalTracks({
+				audio: { ...chosenDevice(this.#chosen?.audioDeviceId) },
+				video: this.camOn && !this.audioOnly ? this.#cameraOptions() : false
+			});
 		} catch (err) {
 			const name = err instanceof DOMException || err instanceof Error ? err.name : '';
 			this.permission = name === 'NotAllowedError' || name === 'SecurityError' ? 'denied' : 'unavailable';
@@ -240,6 +260,10 @@ export class LiveKitMedia implements MediaSession {
 		await Promise.all([this.#applyMic(), this.#applyCam()]);
 		this.#showLocal();
 		await this.refreshDevices();
+	}
+
+	#cameraOptions() {
+		return { ...CAMERA, ...chosenDevice(this.#chosen?.videoDeviceId) };
 	}
 
 	/** Keeps `local`, `micOn` and `camOn` true to the tracks (a facilitator may mute me; unmuting restarts a camera). */
@@ -298,7 +322,7 @@ export class LiveKitMedia implements MediaSession {
 			// Started in audio-only: the camera is asked for when it is first wanted.
 			this.#makingCamera = true;
 			try {
-				const made = await createLocalVideoTrack(CAMERA);
+				const made = await createLocalVideoTrack(this.#cameraOptions());
 				if (this.#stopped) made.stop();
 				else {
 					this.#cam = made;

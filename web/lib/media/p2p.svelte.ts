@@ -6,7 +6,7 @@
  */
 import { SvelteMap } from 'svelte/reactivity';
 import type { MediaConfig, MediaSignal } from '$shared/live.ts';
-import type { MediaSession, Permission, RemotePeer } from './session.ts';
+import { chosenDevice, type MediaChoice, type MediaSession, type Permission, type RemotePeer } from './session.ts';
 
 type Send = (to: string, data: MediaSignal) => Promise<unknown>;
 
@@ -114,6 +114,11 @@ export class P2PMedia implements MediaSession {
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#links = new Map<string, PeerLink>();
 	#camera: MediaStreamTrack | null = null;
+	#openingCamera = false;
+	/** The stream every track is sent as, so the other side sees one stream per person. */
+	#outgoing: MediaStream | null = null;
+	/** The devices chosen in the device check, also used when the camera is opened later. */
+	#chosen: MediaChoice | undefined;
 	#audio: AudioContext | undefined;
 	// eslint-disable-next-line svelte/prefer-svelte-reactivity
 	#meters = new Map<string, AnalyserNode>();
@@ -129,14 +134,18 @@ export class P2PMedia implements MediaSession {
 	) {}
 
 	/** Asks for camera and microphone; a refusal leaves us able to watch and listen. */
-	async start(): Promise<void> {
+	async start(choice?: MediaChoice): Promise<void> {
 		if (this.permission === 'asking' || this.permission === 'granted') return;
+		if (choice) {
+			this.micOn = choice.microphone;
+			this.camOn = choice.camera;
+			this.#chosen = choice;
+		}
 		this.permission = 'asking';
+		const audio = { ...chosenDevice(this.#chosen?.audioDeviceId) };
 		try {
-			const stream = await navigator.mediaDevices.getUserMedia({
-				audio: true,
-				video: this.audioOnly ? false : { width: 640, height: 360 }
-			});
+			// A camera chosen off is not opened (its light stays off) until it is turned on.
+			const stream = await this.#ask(audio, this.camOn && !this.audioOnly ? this.#cameraConstraints() : false);
 			this.#attach(stream);
 			this.permission = 'granted';
 		} catch (err) {
@@ -146,8 +155,46 @@ export class P2PMedia implements MediaSession {
 		await this.refreshDevices();
 	}
 
+	/** Camera and microphone, or the microphone alone when there is no camera to be had. */
+	async #ask(audio: MediaTrackConstraints, video: MediaTrackConstraints | false): Promise<MediaStream> {
+		try {
+			return await navigator.mediaDevices.getUserMedia({ audio, video });
+		} catch (err) {
+			const missing = err instanceof DOMException && (err.name === 'NotFoundError' || err.name === 'NotReadableError');
+			if (!video || !missing) throw err;
+			return navigator.mediaDevices.getUserMedia({ audio });
+		}
+	}
+
+	#cameraConstraints(): MediaTrackConstraints {
+		return { width: 640, height: 360, ...chosenDevice(this.#chosen?.videoDeviceId) };
+	}
+
+	/** Opens the camera when it is first wanted (the person joined with it off, or audio only). */
+	async #openCamera(): Promise<void> {
+		if (this.#openingCamera || this.#camera || !this.local || this.permission !== 'granted') return;
+		this.#openingCamera = true;
+		try {
+			const track = (await navigator.mediaDevices.getUserMedia({ video: this.#cameraConstraints() })).getVideoTracks()[0];
+			if (!track) return;
+			if (!this.local) {
+				track.stop(); // stopped meanwhile
+				return;
+			}
+			this.#camera = track;
+			track.enabled = this.camOn && !this.audioOnly;
+			this.local = new MediaStream([...this.local.getTracks(), track]);
+			for (const link of this.#links.values()) this.#sendTracks(link);
+		} catch {
+			// Refused or no camera: stay with the microphone; the tile shows initials.
+		} finally {
+			this.#openingCamera = false;
+		}
+	}
+
 	#attach(stream: MediaStream): void {
 		this.local = stream;
+		this.#outgoing = stream;
 		this.#camera = stream.getVideoTracks()[0] ?? null;
 		this.#applyMic();
 		for (const link of this.#links.values()) this.#sendTracks(link);
@@ -159,7 +206,8 @@ export class P2PMedia implements MediaSession {
 		for (const track of this.local.getTracks()) {
 			const same = senders.find((s) => s.track?.kind === track.kind);
 			if (same) void same.replaceTrack(track);
-			else link.pc.addTrack(track, this.local);
+			// Always with the first stream: a camera opened later then arrives in the same remote stream as the microphone.
+			else link.pc.addTrack(track, this.#outgoing ?? this.local);
 		}
 	}
 
@@ -258,11 +306,13 @@ export class P2PMedia implements MediaSession {
 	toggleCam(): void {
 		this.camOn = !this.camOn;
 		if (this.#camera) this.#camera.enabled = this.camOn && !this.audioOnly;
+		else if (this.camOn && !this.audioOnly) void this.#openCamera();
 	}
 
 	setAudioOnly(on: boolean): void {
 		this.audioOnly = on;
 		if (this.#camera) this.#camera.enabled = this.camOn && !on;
+		else if (this.camOn && !on) void this.#openCamera();
 	}
 
 	/** Switches camera or microphone to another device, keeping every connection. */

@@ -16,6 +16,18 @@ export type { ConnectionQuality, MediaStatus, PeerState };
 
 export type Permission = 'idle' | 'asking' | 'granted' | 'denied' | 'unavailable';
 
+/**
+ * What a person chose before joining (the device check, web/lib/media/DeviceCheck.svelte): which
+ * camera and microphone, and whether each starts on. A device id that is gone by now is only a
+ * preference: the browser's default is used instead.
+ */
+export interface MediaChoice {
+	camera: boolean;
+	microphone: boolean;
+	videoDeviceId: string | null;
+	audioDeviceId: string | null;
+}
+
 export interface RemotePeer {
 	userId: string;
 	/** Their camera (or screen) and microphone, null until something arrives. */
@@ -48,8 +60,12 @@ export interface MediaSession {
 	/** The loudest remote person right now, for the active-speaker highlight. */
 	readonly activeSpeaker: string | null;
 
-	/** Asks for camera and microphone; a refusal leaves us able to watch and listen. */
-	start(): Promise<void>;
+	/**
+	 * Asks for camera and microphone; a refusal leaves us able to watch and listen. With a choice,
+	 * those devices, and the camera or microphone left off as chosen (a camera chosen off is not
+	 * even opened until it is turned on).
+	 */
+	start(choice?: MediaChoice): Promise<void>;
 	/** P2P: connect to exactly these people. LiveKit: nothing (the room decides). */
 	setPeers(userIds: string[]): void;
 	/** LiveKit: follow me into this Hearth room (`main` or a group id). P2P: nothing (`setPeers` follows). */
@@ -66,6 +82,11 @@ export interface MediaSession {
 	/** Decoded video frames per peer, for connection checks and tests. */
 	stats(): Promise<Record<string, number>>;
 	stop(): void;
+}
+
+/** A chosen device as a track constraint: `ideal`, so a device unplugged since falls back to the default. */
+export function chosenDevice(deviceId: string | null | undefined): { deviceId?: ConstrainDOMString } {
+	return deviceId ? { deviceId: { ideal: deviceId } } : {};
 }
 
 /** Asks the server for a LiveKit token for a Hearth room (the `media:token` socket event). */

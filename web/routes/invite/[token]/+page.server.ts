@@ -3,6 +3,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { AppError } from '$shared/errors.ts';
 import { formValues, orFail } from '$lib/server/guard';
 import { setSessionCookie } from '$lib/server/session';
+import { landingFor } from '$lib/onboarding/landing.server';
 import { INVITE_LIMITS, Throttle, throttleOf } from '../../../../server/auth/throttle.ts';
 
 /**
@@ -55,7 +56,7 @@ export const actions: Actions = {
 		if (!locals.user) redirect(303, `/login?next=/invite/${encodeURIComponent(params.token)}`);
 		const result = await orFail(tries.count(locals.hearth.invites.acceptAsUser(params.token, locals.user)));
 		if (!result.ok) return result.failure;
-		redirect(303, `/cohorts/${result.data.cohortId}`);
+		redirect(303, await landingFor(locals.hearth, locals.user, result.data.cohortId));
 	},
 	/** Someone new creates their account and joins in one step. */
 	register: async ({ request, locals, params, cookies, url, getClientAddress }) => {
@@ -75,6 +76,6 @@ export const actions: Actions = {
 		);
 		if (!result.ok) return result.failure;
 		setSessionCookie(cookies, result.data.session, url);
-		redirect(303, `/cohorts/${result.data.cohortId}`);
+		redirect(303, await landingFor(locals.hearth, result.data.user, result.data.cohortId));
 	}
 };

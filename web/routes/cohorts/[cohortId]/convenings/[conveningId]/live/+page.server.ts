@@ -4,9 +4,11 @@ import { TEMPLATES } from '$shared/templates.ts';
 
 export const load: PageServerLoad = async (event) => {
 	const user = requireUser(event);
-	const { convening } = await orError(event.locals.hearth.cohorts.convening(user, event.params.cohortId, event.params.conveningId));
+	const { convening, role } = await orError(event.locals.hearth.cohorts.convening(user, event.params.cohortId, event.params.conveningId));
 	return {
 		convening: { id: convening.id, title: convening.title, startsAt: convening.startsAt },
+		/** Observers neither speak nor show a camera: they skip the device check. */
+		canSpeak: role !== 'observer',
 		boardTemplates: TEMPLATES.map((t) => ({ id: t.id, name: t.name }))
 	};
 };
