@@ -25,7 +25,8 @@ function cards(html: string): { title: string; html: string }[] {
 		.slice(1)
 		.map((chunk) => {
 			const card = chunk.split('</li>')[0]!;
-			const title = /<h3[^>]*><a href="[^"]+"[^>]*>([^<]*)<\/a><\/h3>/.exec(card)?.[1];
+			// The title is a heading (its level depends on the view) holding a link; Svelte may put comments around it.
+			const title = /<(h[34])[^>]*>(?:<!--[^>]*-->)*<a href="[^"]+"[^>]*>([^<]*)<\/a>(?:<!--[^>]*-->)*<\/\1>/.exec(card)?.[2];
 			if (title === undefined) throw new Error('a board card without a title link');
 			return { title, html: card };
 		});
