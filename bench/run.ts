@@ -9,12 +9,13 @@ import { boardsFanout } from './boards-fanout.ts';
 import { boardsOpen } from './boards-open.ts';
 import { conveningControl } from './convening-control.ts';
 import { durabilityLag } from './durability-lag.ts';
+import { editor } from './editor.ts';
 import { scaleOut } from './scale-out.ts';
 import { type Benchmark, Flags, type FlagSpec, UsageError } from './lib/bench.ts';
 import { cleanup } from './lib/cleanup.ts';
 import { machine, machineTable, table } from './lib/report.ts';
 
-const BENCHMARKS: Benchmark[] = [boardsFanout, boardsCompare, durabilityLag, boardsOpen, conveningControl, scaleOut];
+const BENCHMARKS: Benchmark[] = [boardsFanout, boardsCompare, durabilityLag, boardsOpen, conveningControl, scaleOut, editor];
 
 class TimedOut extends Error {}
 

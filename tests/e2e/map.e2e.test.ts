@@ -99,7 +99,10 @@ describe('systems map editor in the browser', () => {
 		});
 		for (const format of ['svg', 'json', 'dot'] as const) {
 			await arjun.getByRole('button', { name: 'Export' }).click();
-			await arjun.getByRole('menuitem').and(arjun.locator(`[data-format="${format}"]`)).click();
+			await arjun
+				.getByRole('menuitem')
+				.and(arjun.locator(`[data-format="${format}"]`))
+				.click();
 			const fromPage = await arjun.evaluate(() => (globalThis as unknown as { hearthBlobs: Blob[] }).hearthBlobs.at(-1)!.text());
 			const fromHttp = await (await arjun.request.get(`${s.url}${mapPath.replace(/\/map$/, '')}/export/${format}`)).text();
 			expect(fromPage, format).toBe(fromHttp);
@@ -298,6 +301,32 @@ describe('systems map editor in the browser', () => {
 		await mei.screenshot({ path: artifactPath('map-list-view.png'), fullPage: true });
 		await mei.context().close();
 		await arjun.context().close();
+	});
+
+	it('a dense map lists 60 loops "and N more", found in the loop worker the CSP allows', async () => {
+		mapPath = await makeBoard('Everything affects everything');
+		const boardId = mapPath.split('/').at(-2)!;
+		const doc = new Y.Doc();
+		const board = new BoardDoc(doc);
+		board.init();
+		// Six variables, each linked to every other: C(6,k)·(k-1)! loops of k variables, 15 + 40 + 90 + 144 + 120 = 409.
+		const ids = ['A', 'B', 'C', 'D', 'E', 'F'].map((label, i) => board.addVariable({ label, x: 300 * Math.cos(i), y: 300 * Math.sin(i) }));
+		for (const from of ids) for (const to of ids) if (from !== to) board.addLink({ from, to, polarity: '+' });
+		const mei = await s.db.kysely
+			.selectFrom('users')
+			.select('id')
+			.where('email', '=', 'mei.tanaka@hearth.example')
+			.executeTakeFirstOrThrow();
+		await s.hearth.boards.store.append(boardId, [
+			{ data: Y.encodeStateAsUpdate(doc), userId: mei.id, createdAt: new Date().toISOString() }
+		]);
+		const page = await open('arjun.nair@hearth.example');
+		await expect.poll(() => page.getByTestId('loop-label').count(), POLL).toBe(60);
+		expect(await page.getByTestId('more-loops').textContent()).toContain('349 more');
+		expect(await page.getByTestId('map-canvas').getAttribute('data-loop-search')).toBe('worker');
+		// Two-variable loops come first, all reinforcing.
+		expect((await page.getByTestId('loop-label').allTextContents()).slice(0, 3)).toEqual(['R1', 'R2', 'R3']);
+		await page.context().close();
 	});
 
 	it('the history slider replays how the map grew, with times and authors', async () => {

@@ -34,10 +34,11 @@ export interface ShownLoop {
 	variableIds: string[];
 }
 
-/** The UI shows at most this many loops, with "and N more" (dense maps have hundreds). */
-export const LOOP_LIMIT = 60;
-/** Loops are counted up to this many for "and N more"; beyond it the UI says "more than". */
-export const LOOP_COUNT_CAP = 10_000;
+import { LOOP_COUNT_CAP, LOOP_LIMIT } from './loop-limits';
+import { m } from '$lib/i18n';
+import { loopWords } from '$lib/i18n/loop-words';
+
+export { LOOP_COUNT_CAP, LOOP_LIMIT };
 /** A burst of edits (a drag, a remote paste) costs one loop search per this many milliseconds. */
 const LOOP_SEARCH_DELAY_MS = 120;
 
@@ -180,14 +181,15 @@ export class BoardSession {
 
 	#showLoops(): void {
 		// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup
-		const labels = new Map(this.variables.map((v) => [v.id, v.label || 'Untitled']));
+		const labels = new Map(this.variables.map((v) => [v.id, v.label || m.tv_untitled()]));
+		const words = loopWords();
 		this.loops = this.#found
 			.map((loop: TracedLoop) => ({
 				key: loop.key,
 				label: this.#numbering.get(loop.key) ?? '?',
 				type: loop.type,
 				delayed: loop.delayed,
-				reading: readLoop(loop, labels),
+				reading: readLoop(loop, labels, words),
 				linkIds: loop.links.map((l) => l.id ?? '').filter(Boolean),
 				variableIds: [...loop.nodes]
 			}))
