@@ -367,9 +367,26 @@ export function numberLoops(previous: ReadonlyMap<string, string>, loops: Iterab
 	return result;
 }
 
-const TYPE_WORDS: Record<LoopType, string> = { R: 'reinforcing', B: 'balancing', U: 'type unknown' };
+/** The words a loop's reading is made of, so the UI can read loops in its own language. */
+export interface LoopWords {
+	type: Record<LoopType, string>;
+	/** The first link: "As {from} rises, {to} rises". */
+	start(from: string, to: string, polarity: '+' | '-' | '?'): string;
+	/** Every later link: ", which lowers {to}". */
+	then(to: string, polarity: '+' | '-' | '?'): string;
+	/** The end: ": balancing", with " (with delay)" when delayed. */
+	end(type: string, delayed: boolean): string;
+}
+
 const FIRST_VERB = { '+': 'rises', '-': 'falls', '?': 'changes' } as const;
 const LATER_VERB = { '+': 'raises', '-': 'lowers', '?': 'affects' } as const;
+
+export const ENGLISH_LOOP_WORDS: LoopWords = {
+	type: { R: 'reinforcing', B: 'balancing', U: 'type unknown' },
+	start: (from, to, polarity) => `As ${from} rises, ${to} ${FIRST_VERB[polarity]}`,
+	then: (to, polarity) => `, which ${LATER_VERB[polarity]} ${to}`,
+	end: (type, delayed) => `${type}${delayed ? ' (with delay)' : ''}`
+};
 
 /**
  * One sentence telling the loop from its first variable, e.g. "As Workload rises, Stress rises, which lowers
@@ -377,7 +394,8 @@ const LATER_VERB = { '+': 'raises', '-': 'lowers', '?': 'affects' } as const;
  */
 export function readLoop(
 	loop: Pick<TracedLoop, 'nodes' | 'links' | 'type' | 'delayed'>,
-	labelsById: ReadonlyMap<string, string> | Readonly<Record<string, string | undefined>> = {}
+	labelsById: ReadonlyMap<string, string> | Readonly<Record<string, string | undefined>> = {},
+	words: LoopWords = ENGLISH_LOOP_WORDS
 ): string {
 	const name = (id: string): string => {
 		const label =
@@ -389,8 +407,9 @@ export function readLoop(
 		return typeof label === 'string' && label.trim() !== '' ? label.trim() : id;
 	};
 	const [first, ...rest] = loop.links;
-	if (!first) return `${TYPE_WORDS[loop.type]}${loop.delayed ? ' (with delay)' : ''}`;
-	let sentence = `As ${name(first.from)} rises, ${name(first.to)} ${FIRST_VERB[first.polarity]}`;
-	for (const link of rest) sentence += `, which ${LATER_VERB[link.polarity]} ${name(link.to)}`;
-	return `${sentence}: ${TYPE_WORDS[loop.type]}${loop.delayed ? ' (with delay)' : ''}`;
+	const end = words.end(words.type[loop.type], loop.delayed);
+	if (!first) return end;
+	let sentence = words.start(name(first.from), name(first.to), first.polarity);
+	for (const link of rest) sentence += words.then(name(link.to), link.polarity);
+	return `${sentence}: ${end}`;
 }
